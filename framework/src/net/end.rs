@@ -1,0 +1,201 @@
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::oneshot;
+use tokio::time::sleep;
+
+use super::{Method, Network};
+use crate::sim::{EventKind, Failure};
+
+/// The calling side of a connection to one server, as held by a node.
+///
+/// Cloning is cheap; clones are the same end. Several calls may be in flight
+/// on one end at once, and their replies may arrive in any order.
+#[derive(Clone)]
+pub struct ClientEnd {
+    net: Network,
+    id: usize,
+    name: Arc<str>,
+}
+
+/// A call that did not produce a reply: the request or the reply was lost,
+/// the server was unreachable, crashed or restarted. As in the classic labs,
+/// the handler may or may not have run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RpcError(Reason);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reason {
+    Unreachable,
+    RequestLost,
+    ReplyLost,
+    ServerGone,
+    Refused,
+    TestOver,
+}
+
+impl fmt::Display for RpcError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            Reason::Unreachable => "RPC failed: server unreachable",
+            Reason::RequestLost => "RPC failed: request lost",
+            Reason::ReplyLost => "RPC failed: reply lost",
+            Reason::ServerGone => "RPC failed: server crashed, restarted or cut off",
+            Reason::Refused => "RPC failed: the server cannot handle it",
+            Reason::TestOver => "RPC failed: the test is over",
+        })
+    }
+}
+
+impl std::error::Error for RpcError {}
+
+/// How often a caller checks whether the server it waits on is still there.
+const DEAD_CHECK: Duration = Duration::from_millis(100);
+
+impl ClientEnd {
+    pub(crate) fn new(net: Network, id: usize, name: Arc<str>) -> Self {
+        ClientEnd { net, id, name }
+    }
+
+    /// The end's unique name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Calls `method` on the server this end is connected to and waits for
+    /// its reply or its failure. It always returns, unless the handler never
+    /// does (and the server stays reachable).
+    pub async fn call<A, R>(&self, method: Method<A, R>, args: &A) -> Result<R, RpcError>
+    where
+        A: Serialize,
+        R: DeserializeOwned,
+    {
+        let request = postcard::to_allocvec(args).expect("RPC arguments always serialize");
+        let reply = self.call_bytes(method.name(), request).await?;
+        match postcard::from_bytes(&reply) {
+            Ok(reply) => Ok(reply),
+            Err(e) => {
+                self.fail_world(format!("the reply of {} does not decode: {e}", method.name()));
+                Err(RpcError(Reason::Refused))
+            }
+        }
+    }
+
+    fn fail_world(&self, message: String) {
+        if let Some(world) = self.net.world().upgrade() {
+            world.fail(Failure::new(message));
+        }
+    }
+
+    /// The emulator's per-request algorithm (see the module's fault table).
+    async fn call_bytes(&self, method: &'static str, request: Vec<u8>) -> Result<Vec<u8>, RpcError> {
+        let Some(world) = self.net.world().upgrade() else {
+            return Err(RpcError(Reason::TestOver));
+        };
+        let (rpc, route, faults) = {
+            let mut state = self.net.state();
+            state.rpcs += 1;
+            state.bytes += request.len() as u64;
+            state.next_rpc += 1;
+            let rpc = state.next_rpc;
+            let route = state.route(self.id);
+            let entry = &state.ends[self.id];
+            world.record(EventKind::Send {
+                rpc,
+                from: entry.owner.clone(),
+                to: entry.server.clone().unwrap_or_else(|| "".into()),
+                method,
+                bytes: request.len(),
+            });
+            (rpc, route, state.faults)
+        };
+        let mut rng = world.rng();
+        let fail = |reason| {
+            world.record(EventKind::Fail { rpc });
+            Err(RpcError(reason))
+        };
+
+        let Some((server_name, server)) = route else {
+            let ms = if faults.long_delays {
+                rng.random_range(0..7000)
+            } else {
+                rng.random_range(0..100)
+            };
+            sleep(Duration::from_millis(ms)).await;
+            return fail(Reason::Unreachable);
+        };
+
+        if faults.unreliable {
+            sleep(Duration::from_millis(rng.random_range(0..27))).await;
+            if rng.random_range(0..1000) < 100 {
+                world.record(EventKind::DropRequest { rpc });
+                return Err(RpcError(Reason::RequestLost));
+            }
+        }
+
+        let handler = match server.dispatch(method) {
+            Ok(handler) => handler,
+            Err(what) => {
+                world.fail(Failure::new(format!("RPC to server {server_name}: {what}")));
+                return fail(Reason::Refused);
+            }
+        };
+        let reply = match handler(&request) {
+            Ok(reply) => reply,
+            Err(what) => {
+                world.fail(Failure::new(format!("RPC {method} to server {server_name}: {what}")));
+                return fail(Reason::Refused);
+            }
+        };
+        world.record(EventKind::Deliver { rpc });
+        let (tx, mut rx) = oneshot::channel();
+        server.node().spawn(async move {
+            let _ = tx.send(reply.await);
+        });
+
+        let is_dead = || self.net.state().is_dead(self.id, &server_name, &server);
+        let reply = loop {
+            tokio::select! {
+                biased;
+                reply = &mut rx => break reply,
+                () = sleep(DEAD_CHECK) => if is_dead() {
+                    return fail(Reason::ServerGone);
+                },
+            }
+        };
+        // An error here means the server crashed and its handler was aborted.
+        let Ok(reply) = reply else {
+            return fail(Reason::ServerGone);
+        };
+        if is_dead() {
+            return fail(Reason::ServerGone);
+        }
+
+        if faults.unreliable && rng.random_range(0..1000) < 100 {
+            world.record(EventKind::DropReply { rpc });
+            return Err(RpcError(Reason::ReplyLost));
+        }
+        if faults.long_reordering && rng.random_range(0..900) < 600 {
+            let spread = rng.random_range(0..2000);
+            let ms = 200 + rng.random_range(0..=spread);
+            sleep(Duration::from_millis(ms)).await;
+        }
+        self.net.state().bytes += reply.len() as u64;
+        world.record(EventKind::Reply {
+            rpc,
+            bytes: reply.len(),
+        });
+        Ok(reply)
+    }
+}
+
+impl fmt::Debug for ClientEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ClientEnd({})", self.name)
+    }
+}
+

@@ -1,0 +1,182 @@
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::{ClientEnd, Faults, Server};
+use crate::sim::world::{WeakWorld, lock};
+
+/// The harness's handle on the emulated network (one per world, at
+/// [`crate::sim::World::net`]). Cloning is cheap; clones are the same network.
+///
+/// Ends and servers are addressed by name. A new end starts disabled and
+/// unconnected; connecting it is allowed once in its lifetime.
+#[derive(Clone)]
+pub struct Network(Arc<Inner>);
+
+struct Inner {
+    world: WeakWorld,
+    state: Mutex<State>,
+}
+
+pub(crate) struct State {
+    pub(crate) ends: Vec<EndEntry>,
+    end_ids: BTreeMap<String, usize>,
+    /// `None` once deleted: the name stays known, calls to it fail.
+    pub(crate) servers: BTreeMap<Arc<str>, Option<Server>>,
+    pub(crate) faults: Faults,
+    pub(crate) rpcs: u64,
+    pub(crate) bytes: u64,
+    pub(crate) next_rpc: u64,
+}
+
+pub(crate) struct EndEntry {
+    pub(crate) enabled: bool,
+    pub(crate) server: Option<Arc<str>>,
+    /// Who sends through this end, for the trace.
+    pub(crate) owner: Arc<str>,
+}
+
+impl State {
+    /// The server end `end` reaches now, if it is enabled and connected to a
+    /// live server.
+    pub(crate) fn route(&self, end: usize) -> Option<(Arc<str>, Server)> {
+        let entry = &self.ends[end];
+        if !entry.enabled {
+            return None;
+        }
+        let name = entry.server.as_ref()?;
+        let server = self.servers.get(name)?.as_ref()?;
+        Some((name.clone(), server.clone()))
+    }
+
+    /// True when a call on `end` that reached `server` can no longer be
+    /// answered: the end was disabled, or the server deleted or replaced.
+    pub(crate) fn is_dead(&self, end: usize, name: &str, server: &Server) -> bool {
+        !self.ends[end].enabled
+            || !matches!(self.servers.get(name), Some(Some(current)) if current.same(server))
+    }
+}
+
+impl Network {
+    pub(crate) fn new(world: WeakWorld) -> Network {
+        Network(Arc::new(Inner {
+            world,
+            state: Mutex::new(State {
+                ends: Vec::new(),
+                end_ids: BTreeMap::new(),
+                servers: BTreeMap::new(),
+                faults: Faults::default(),
+                rpcs: 0,
+                bytes: 0,
+                next_rpc: 0,
+            }),
+        }))
+    }
+
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.0.state)
+    }
+
+    pub(crate) fn world(&self) -> &WeakWorld {
+        &self.0.world
+    }
+
+    /// Makes a new, disabled, unconnected end. `owner` names the node that
+    /// will call through it (the trace shows calls as from the owner).
+    /// Panics if the name is taken: end names are unique for the whole run.
+    pub fn make_end(&self, name: impl Into<String>, owner: &str) -> ClientEnd {
+        let name = name.into();
+        let mut state = self.state();
+        let id = state.ends.len();
+        assert!(
+            state.end_ids.insert(name.clone(), id).is_none(),
+            "end name {name} is already used"
+        );
+        state.ends.push(EndEntry {
+            enabled: false,
+            server: None,
+            owner: owner.into(),
+        });
+        ClientEnd::new(self.clone(), id, name.into())
+    }
+
+    fn end_id(state: &State, end: &str) -> usize {
+        *state
+            .end_ids
+            .get(end)
+            .unwrap_or_else(|| panic!("no end named {end}"))
+    }
+
+    /// Connects an end to a server name (the server may come later).
+    /// Panics if the end is already connected.
+    pub fn connect(&self, end: &str, server: &str) {
+        let mut state = self.state();
+        let id = Self::end_id(&state, end);
+        let entry = &mut state.ends[id];
+        assert!(entry.server.is_none(), "end {end} is already connected");
+        entry.server = Some(server.into());
+    }
+
+    /// Enables or disables an end.
+    pub fn enable(&self, end: &str, enabled: bool) {
+        let mut state = self.state();
+        let id = Self::end_id(&state, end);
+        state.ends[id].enabled = enabled;
+    }
+
+    /// Puts a server on the network under `name`, replacing (and so cutting
+    /// off) any server of that name.
+    pub fn add_server(&self, name: &str, server: Server) {
+        self.state().servers.insert(name.into(), Some(server));
+    }
+
+    /// Takes a server off the network: calls to it fail, and the replies of
+    /// calls in flight are never delivered.
+    pub fn delete_server(&self, name: &str) {
+        if let Some(slot) = self.state().servers.get_mut(name) {
+            *slot = None;
+        }
+    }
+
+    /// The server now on the network under `name`.
+    pub fn server(&self, name: &str) -> Option<Server> {
+        self.state().servers.get(name).cloned().flatten()
+    }
+
+    /// Requests that reached a handler of the server now called `name`
+    /// (0 if there is none).
+    pub fn incoming(&self, name: &str) -> u64 {
+        self.server(name).map_or(0, |s| s.incoming())
+    }
+
+    /// The fault settings.
+    pub fn faults(&self) -> Faults {
+        self.state().faults
+    }
+
+    /// Replaces the fault settings; calls already past a decision keep it.
+    pub fn set_faults(&self, faults: Faults) {
+        self.state().faults = faults;
+    }
+
+    /// Turns the unreliable network on or off, keeping the other settings.
+    pub fn set_unreliable(&self, unreliable: bool) {
+        self.state().faults.unreliable = unreliable;
+    }
+
+    /// Turns long delays on or off, keeping the other settings.
+    pub fn set_long_delays(&self, on: bool) {
+        self.state().faults.long_delays = on;
+    }
+
+    /// Turns long reordering on or off, keeping the other settings.
+    pub fn set_long_reordering(&self, on: bool) {
+        self.state().faults.long_reordering = on;
+    }
+
+    /// Total RPCs sent and total bytes (requests at send time, replies on
+    /// delivery) since the world began.
+    pub fn totals(&self) -> (u64, u64) {
+        let state = self.state();
+        (state.rpcs, state.bytes)
+    }
+}

@@ -1,0 +1,163 @@
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A typed RPC method: its full name (`Service.Method`) and, in its type,
+/// the argument and reply types. Declare one constant per method and use it
+/// on both sides, so caller and handler cannot disagree on types:
+///
+/// ```ignore
+/// pub const REQUEST_VOTE: Method<RequestVoteArgs, RequestVoteReply> =
+///     Method::new("Raft.RequestVote");
+/// ```
+pub struct Method<A, R> {
+    name: &'static str,
+    types: PhantomData<fn(A) -> R>,
+}
+
+impl<A, R> Method<A, R> {
+    /// A method called `name`, which must have the form `Service.Method`.
+    pub const fn new(name: &'static str) -> Self {
+        Method {
+            name,
+            types: PhantomData,
+        }
+    }
+
+    /// The full name, `Service.Method`.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The service part of the name.
+    pub fn service(&self) -> &'static str {
+        split(self.name).0
+    }
+}
+
+impl<A, R> Clone for Method<A, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A, R> Copy for Method<A, R> {}
+
+impl<A, R> fmt::Debug for Method<A, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Method({})", self.name)
+    }
+}
+
+/// Splits `Service.Method` at its first dot.
+pub(crate) fn split(name: &str) -> (&str, &str) {
+    name.split_once('.').unwrap_or((name, ""))
+}
+
+/// Decodes the request, runs the handler, encodes the reply. Fails only when
+/// the request bytes do not decode as the method's argument type.
+pub(crate) type Handler =
+    Arc<dyn Fn(&[u8]) -> Result<BoxFuture<'static, Vec<u8>>, String> + Send + Sync>;
+
+/// A named set of RPC handlers that share one state value.
+///
+/// Each call gets its own clone of the state (make it cheap to clone, e.g.
+/// an `Arc`) and runs as a task of the server's node:
+///
+/// ```ignore
+/// Service::new("Raft", raft.clone())
+///     .method(REQUEST_VOTE, |raft, args| async move { raft.request_vote(args) })
+///     .method(APPEND_ENTRIES, |raft, args| async move { raft.append_entries(args) })
+/// ```
+pub struct Service {
+    name: String,
+    methods: BTreeMap<&'static str, Handler>,
+}
+
+/// A [`Service`] under construction: it holds the state its handlers share.
+pub struct ServiceBuilder<S> {
+    service: Service,
+    state: S,
+}
+
+impl Service {
+    /// Starts a service called `name` whose handlers get clones of `state`.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new<S: Clone + Send + Sync + 'static>(name: impl Into<String>, state: S) -> ServiceBuilder<S> {
+        ServiceBuilder {
+            service: Service {
+                name: name.into(),
+                methods: BTreeMap::new(),
+            },
+            state,
+        }
+    }
+
+    /// The service's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn handler(&self, method: &str) -> Option<&Handler> {
+        self.methods.get(method)
+    }
+
+    pub(crate) fn method_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.methods.keys().copied()
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> ServiceBuilder<S> {
+    /// Adds the handler of `method`. Panics if the method belongs to another
+    /// service or is already there: both are mistakes in the code, not in a
+    /// run.
+    pub fn method<A, R, F, Fut>(mut self, method: Method<A, R>, handler: F) -> Self
+    where
+        A: DeserializeOwned + Send + 'static,
+        R: Serialize + Send + 'static,
+        F: Fn(S, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+    {
+        let (service, name) = split(method.name());
+        assert_eq!(
+            service, self.service.name,
+            "method {} does not belong to service {}",
+            method.name(), self.service.name
+        );
+        let state = self.state.clone();
+        let erased: Handler = Arc::new(move |request: &[u8]| {
+            let args: A = postcard::from_bytes(request)
+                .map_err(|e| format!("its arguments do not decode: {e}"))?;
+            let reply = handler(state.clone(), args);
+            Ok(reply
+                .map(|r| postcard::to_allocvec(&r).expect("replies always serialize"))
+                .boxed())
+        });
+        let previous = self.service.methods.insert(name_static(method.name(), name), erased);
+        assert!(previous.is_none(), "method {} added twice", method.name());
+        self
+    }
+
+    /// The finished service.
+    pub fn build(self) -> Service {
+        self.service
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> From<ServiceBuilder<S>> for Service {
+    fn from(builder: ServiceBuilder<S>) -> Service {
+        builder.build()
+    }
+}
+
+/// The method part of a `&'static` full name, kept `'static`.
+fn name_static(full: &'static str, method: &str) -> &'static str {
+    &full[full.len() - method.len()..]
+}

@@ -1,0 +1,57 @@
+use std::fmt;
+
+/// Why a test failed, in words a student can act on.
+///
+/// Harness checks return `Err(Failure)`; a panic in any node's task and a
+/// blown virtual time limit become one too. The message says what broke and
+/// with which values ("term 3 has 2 leaders"), never just "assertion failed".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    message: String,
+}
+
+impl Failure {
+    /// A failure with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+        }
+    }
+
+    /// The message shown after `TEST n Failed: `.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Returns early from a harness function with a formatted [`Failure`].
+///
+/// ```ignore
+/// if leaders.len() > 1 {
+///     fail!("term {term} has {} (>1) leaders", leaders.len());
+/// }
+/// ```
+#[macro_export]
+macro_rules! fail {
+    ($($arg:tt)*) => {
+        return ::std::result::Result::Err($crate::sim::Failure::new(format!($($arg)*)).into())
+    };
+}
+
+/// Fails the enclosing harness function unless the condition holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)*) => {
+        if !$cond {
+            $crate::fail!($($arg)*);
+        }
+    };
+}

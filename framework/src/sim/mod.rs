@@ -1,0 +1,31 @@
+//! The deterministic world every test runs in.
+//!
+//! A test runs on its own single-threaded tokio runtime whose clock is paused:
+//! time moves only when every task is waiting, and then jumps straight to the
+//! next timer. All chance comes from one seeded generator ([`World::rng`]), so
+//! a seed fixes everything that happens: which RPCs are dropped, which election
+//! timer fires first, which server the harness crashes. The ordered events of
+//! the network are folded into a trace hash that identifies the run.
+//!
+//! Student code reaches the world through its [`Node`]: tasks spawned there
+//! belong to the node and die with it, and its RNG is the world's.
+
+mod failure;
+mod node;
+mod rng;
+mod run;
+mod trace;
+pub(crate) mod world;
+
+pub use failure::Failure;
+pub use node::{Node, NodeId};
+pub use rng::WorldRng;
+pub use run::{RunOutcome, RunSettings, run};
+pub use trace::{Event, EventKind, Trace};
+pub use world::World;
+
+/// Virtual time, re-exported so that student code never reaches for
+/// `std::time`: these follow the world's paused clock.
+pub mod time {
+    pub use tokio::time::{Duration, Instant, Interval, MissedTickBehavior, interval, sleep, timeout};
+}

@@ -1,0 +1,171 @@
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, Once};
+
+use futures::FutureExt;
+use tokio::task::{AbortHandle, JoinHandle};
+
+use super::world::lock;
+use super::{EventKind, Failure, World, WorldRng};
+
+/// A node's number, unique within its world (a restart gets a new one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub u32);
+
+/// One incarnation of a server or client: the owner of the tasks it spawns.
+///
+/// Crashing a node ([`Node::crash`]) aborts every task spawned through it,
+/// RPC handlers in flight included, at once; nothing it spawned runs again.
+/// A restarted server is a new `Node`. Cloning is cheap; clones are the same
+/// node.
+#[derive(Clone)]
+pub struct Node(Arc<Inner>);
+
+struct Inner {
+    id: NodeId,
+    name: Arc<str>,
+    world: World,
+    /// The node's live tasks; `None` once it has crashed.
+    tasks: Mutex<Option<Vec<AbortHandle>>>,
+}
+
+impl Node {
+    pub(crate) fn new(world: World, id: u32, name: String) -> Node {
+        Node(Arc::new(Inner {
+            id: NodeId(id),
+            name: name.into(),
+            world,
+            tasks: Mutex::new(Some(Vec::new())),
+        }))
+    }
+
+    /// This incarnation's number.
+    pub fn id(&self) -> NodeId {
+        self.0.id
+    }
+
+    /// The node's name, e.g. `raft-2`.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    pub(crate) fn name_arc(&self) -> Arc<str> {
+        self.0.name.clone()
+    }
+
+    /// The world the node lives in.
+    pub fn world(&self) -> &World {
+        &self.0.world
+    }
+
+    /// The world's random number generator. Use it for every random choice
+    /// (election timeouts, client ids): it is what makes a run replayable.
+    pub fn rng(&self) -> WorldRng {
+        self.0.world.rng()
+    }
+
+    /// False once the node has crashed.
+    pub fn is_alive(&self) -> bool {
+        lock(&self.0.tasks).is_some()
+    }
+
+    /// Spawns a task that belongs to this node.
+    ///
+    /// The task dies when the node crashes. A panic in it fails the test with
+    /// the panic's message (the task then never completes). Spawning on a
+    /// crashed node does nothing: the returned handle never completes.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let world = self.0.world.clone();
+        let name = self.0.name.clone();
+        let guarded = async move {
+            match AssertUnwindSafe(future).catch_unwind().await {
+                Ok(output) => output,
+                Err(panic) => {
+                    world.fail(Failure::new(format!(
+                        "{name} {}",
+                        panic_report(&*panic)
+                    )));
+                    std::future::pending().await
+                }
+            }
+        };
+        let mut tasks = lock(&self.0.tasks);
+        let handle = tokio::spawn(guarded);
+        match tasks.as_mut() {
+            Some(live) => {
+                // Forget finished tasks now and then, so a long-lived node's
+                // list stays proportional to what is actually running.
+                if live.len() >= 64 && live.len().is_power_of_two() {
+                    live.retain(|t| !t.is_finished());
+                }
+                live.push(handle.abort_handle());
+            }
+            None => handle.abort(),
+        }
+        handle
+    }
+
+    /// Crashes the node: aborts all its tasks and refuses new ones.
+    /// Crashing twice is harmless.
+    pub fn crash(&self) {
+        let tasks = lock(&self.0.tasks).take();
+        if let Some(tasks) = tasks {
+            for task in tasks {
+                task.abort();
+            }
+            self.0.world.record(EventKind::Crash {
+                node: self.name_arc(),
+            });
+        }
+    }
+}
+
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Node({} #{})", self.0.name, self.0.id.0)
+    }
+}
+
+thread_local! {
+    /// Where the last panic on this thread happened, set by the hook that
+    /// [`install_panic_hook`] installs: payloads carry no location.
+    static LAST_PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs (once per process) a panic hook that remembers each panic's
+/// location for [`panic_report`], then defers to the previous hook.
+pub(crate) fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if let Some(at) = info.location() {
+                let at = format!("{}:{}:{}", at.file(), at.line(), at.column());
+                LAST_PANIC_AT.with(|slot| *slot.borrow_mut() = Some(at));
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// "panicked at FILE:LINE:COL: MESSAGE" for a panic just caught on this thread.
+pub(crate) fn panic_report(payload: &(dyn Any + Send)) -> String {
+    let message = if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic with a non-string payload)".to_string()
+    };
+    match LAST_PANIC_AT.with(|slot| slot.borrow_mut().take()) {
+        Some(at) => format!("panicked at {at}: {message}"),
+        None => format!("panicked: {message}"),
+    }
+}

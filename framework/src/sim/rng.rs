@@ -1,0 +1,45 @@
+use std::sync::{Arc, Mutex};
+
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A handle to the world's one random number generator.
+///
+/// Every clone draws from the same ChaCha8 stream, seeded from the test's
+/// seed, so the order of draws (which the deterministic scheduler fixes)
+/// decides every value. It implements [`rand::RngCore`], so the whole
+/// [`rand::Rng`] API works on it:
+///
+/// ```ignore
+/// use rand::Rng;
+/// let timeout = node.rng().random_range(300..600);
+/// ```
+#[derive(Clone)]
+pub struct WorldRng(Arc<Mutex<ChaCha8Rng>>);
+
+impl WorldRng {
+    pub(crate) fn seeded(seed: u64) -> Self {
+        WorldRng(Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(seed))))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
+        // A panic elsewhere while holding the lock cannot leave the generator
+        // in a torn state, so a poisoned lock is still usable.
+        let mut rng = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut rng)
+    }
+}
+
+impl RngCore for WorldRng {
+    fn next_u32(&mut self) -> u32 {
+        self.with(|r| r.next_u32())
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.with(|r| r.next_u64())
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        self.with(|r| r.fill_bytes(dst))
+    }
+}

@@ -1,0 +1,132 @@
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::{Event, EventKind, Failure, Node, Trace, WorldRng};
+use crate::net::Network;
+
+/// The shared state of one test's world: seed, RNG, clock origin, network,
+/// trace, and the first failure anything in it reported.
+///
+/// Cloning is cheap; every clone is the same world.
+#[derive(Clone)]
+pub struct World(Arc<Inner>);
+
+struct Inner {
+    seed: u64,
+    rng: WorldRng,
+    origin: Instant,
+    trace: Mutex<Trace>,
+    failure: Mutex<Option<Failure>>,
+    failed: Notify,
+    net: Network,
+    next_node: Mutex<u32>,
+}
+
+impl World {
+    /// A new world with this seed. Must be called inside the paused runtime
+    /// that [`super::run`] builds, since it reads the virtual clock.
+    pub(crate) fn new(seed: u64) -> World {
+        World(Arc::new_cyclic(|weak| Inner {
+            seed,
+            rng: WorldRng::seeded(seed),
+            origin: Instant::now(),
+            trace: Mutex::new(Trace::new()),
+            failure: Mutex::new(None),
+            failed: Notify::new(),
+            net: Network::new(WeakWorld(weak.clone())),
+            next_node: Mutex::new(0),
+        }))
+    }
+
+    /// The seed this world was made from.
+    pub fn seed(&self) -> u64 {
+        self.0.seed
+    }
+
+    /// Virtual time since the world began.
+    pub fn now(&self) -> Duration {
+        Instant::now() - self.0.origin
+    }
+
+    /// The world's random number generator (see [`WorldRng`]).
+    pub fn rng(&self) -> WorldRng {
+        self.0.rng.clone()
+    }
+
+    /// The world's network.
+    pub fn net(&self) -> &Network {
+        &self.0.net
+    }
+
+    /// A new node with a fresh task set. Names need not be unique; a restarted
+    /// server gets a new node with the same name.
+    pub fn node(&self, name: impl Into<String>) -> Node {
+        let id = {
+            let mut next = lock(&self.0.next_node);
+            *next += 1;
+            *next
+        };
+        let node = Node::new(self.clone(), id, name.into());
+        self.record(EventKind::Start {
+            node: node.name_arc(),
+        });
+        node
+    }
+
+    /// Records an event at the current virtual time.
+    pub fn record(&self, kind: EventKind) {
+        let at = self.now();
+        lock(&self.0.trace).record(Event { at, kind });
+    }
+
+    /// The trace so far.
+    pub fn trace(&self) -> MutexGuard<'_, Trace> {
+        lock(&self.0.trace)
+    }
+
+    /// Reports that the test has failed. The first report wins; the run ends
+    /// as soon as the test's task next yields.
+    pub fn fail(&self, failure: Failure) {
+        let mut slot = lock(&self.0.failure);
+        if slot.is_none() {
+            *slot = Some(failure);
+            self.0.failed.notify_waiters();
+        }
+    }
+
+    /// The first failure reported, if any.
+    pub fn failure(&self) -> Option<Failure> {
+        lock(&self.0.failure).clone()
+    }
+
+    /// Completes when some part of the world has reported a failure.
+    pub async fn failed(&self) -> Failure {
+        loop {
+            let notified = self.0.failed.notified();
+            if let Some(f) = self.failure() {
+                return f;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// A non-owning [`World`] handle.
+#[derive(Clone)]
+pub(crate) struct WeakWorld(Weak<Inner>);
+
+impl WeakWorld {
+    /// The world, while the test that owns it is still running.
+    pub(crate) fn upgrade(&self) -> Option<World> {
+        self.0.upgrade().map(World)
+    }
+}
+
+/// Locks a mutex, ignoring poisoning: a panic in a student task is reported
+/// as a failure of its own, and the world's state stays usable for the report.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,1 @@
+//! The reference solution of every lab.
