@@ -9,3 +9,4 @@
 pub mod net;
 pub mod persister;
 pub mod sim;
+pub mod suite;

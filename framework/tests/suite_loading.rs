@@ -1,0 +1,211 @@
+//! Loading suites: valid files become suites; every problem in a bad file
+//! is reported with its place and what was expected.
+
+use std::path::Path;
+use std::time::Duration;
+
+use framework::suite::{Kind, ParamSpec, Registry, TestEnv, parse, select};
+use futures::FutureExt;
+
+fn pass(
+    _: TestEnv,
+) -> futures::future::LocalBoxFuture<'static, Result<(), framework::sim::Failure>> {
+    async { Ok(()) }.boxed_local()
+}
+
+const ELECTION_PARAMS: &[ParamSpec] = &[
+    ParamSpec::int("servers", 3, 1, 15, "how many servers"),
+    ParamSpec::bool("unreliable", false, "drop and delay RPCs"),
+    ParamSpec::millis("settle", 1000, "pause before checking"),
+];
+
+const AGREE_PARAMS: &[ParamSpec] = &[ParamSpec::int("servers", 3, 1, 15, "how many servers")];
+
+fn registry() -> Registry {
+    Registry::new([
+        Kind {
+            name: "initial_election",
+            lab: "raft",
+            summary: "one leader is elected",
+            params: ELECTION_PARAMS,
+            run: pass,
+        },
+        Kind {
+            name: "basic_agree",
+            lab: "raft",
+            summary: "commands commit",
+            params: AGREE_PARAMS,
+            run: pass,
+        },
+        Kind {
+            name: "kv_basic",
+            lab: "kv",
+            summary: "gets see puts",
+            params: &[],
+            run: pass,
+        },
+    ])
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match parse(Path::new("s.yml"), text, &registry()) {
+        Ok(_) => panic!("the suite loaded"),
+        Err(e) => e.0.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn a_valid_suite_loads_with_defaults_applied() {
+    let text = "\
+lab: raft
+seed: 7
+defaults:
+  servers: 5
+tests:
+  - name: Initial election
+    kind: initial_election
+    points: 5
+    params: { settle: 2s, unreliable: true }
+  - name: Basic agreement
+    kind: basic_agree
+    points: 10
+    time_limit: 30s
+    params: { servers: 3 }
+";
+    let suite = parse(Path::new("s.yml"), text, &registry()).unwrap();
+    assert_eq!(suite.lab, "raft");
+    assert_eq!(suite.max_points(), 15);
+    let [first, second] = &suite.tests[..] else {
+        panic!()
+    };
+    assert_eq!(
+        (first.number, first.name.as_str(), first.kind.name),
+        (1, "Initial election", "initial_election")
+    );
+    assert_eq!(first.params.int("servers"), 5, "suite default");
+    assert!(first.params.bool("unreliable"));
+    assert_eq!(first.params.duration("settle"), Duration::from_secs(2));
+    assert_eq!(first.time_limit, Duration::from_secs(120));
+    assert_eq!(
+        second.params.int("servers"),
+        3,
+        "a test's own value beats the default"
+    );
+    assert_eq!(second.time_limit, Duration::from_secs(30));
+    // Seeds: stable, distinct per test, and moved by the suite's seed.
+    assert_eq!(suite.default_seed(first), suite.default_seed(first));
+    assert_ne!(suite.default_seed(first), suite.default_seed(second));
+    let reseeded = parse(
+        Path::new("s.yml"),
+        &text.replace("seed: 7", "seed: 8"),
+        &registry(),
+    )
+    .unwrap();
+    assert_ne!(
+        suite.default_seed(first),
+        reseeded.default_seed(&reseeded.tests[0])
+    );
+}
+
+#[test]
+fn every_error_is_reported_with_its_place() {
+    let text = "\
+lab: raft
+tests:
+  - name: One
+    kind: initial_elektion
+    points: 5
+  - name: Two
+    kind: initial_election
+    points: -1
+    params:
+      sevrers: 3
+      servers: 99
+      settle: soon
+  - name: One
+    kind: kv_basic
+    colour: blue
+";
+    assert_eq!(
+        errors(text),
+        [
+            "s.yml:4:11: unknown kind 'initial_elektion'; known kinds: basic_agree, initial_election",
+            "s.yml:8:13: expected a non-negative integer, found -1",
+            "s.yml:10:7: unknown parameter 'sevrers' for kind 'initial_election'; accepted: servers, unreliable, settle",
+            "s.yml:11:16: parameter 'servers' of kind 'initial_election': expected an integer from 1 to 15, found 99",
+            "s.yml:12:15: parameter 'settle' of kind 'initial_election': expected a duration such as 500ms, 2s or 1m 30s, found \"soon\"",
+            "s.yml:13:11: duplicate test name 'One' (also test 1)",
+            "s.yml:14:11: kind 'kv_basic' tests lab 'kv', but this suite is for lab 'raft'",
+            "s.yml:15:5: unknown key 'colour'; expected one of: name, kind, points, time_limit, params",
+        ]
+    );
+}
+
+#[test]
+fn structural_errors_say_what_was_expected() {
+    assert_eq!(
+        errors("- just\n- a list\n"),
+        ["s.yml:1:1: expected a mapping with keys lab and tests, found a list"]
+    );
+    assert_eq!(
+        errors("lab: paxos\ntests: []\n"),
+        [
+            "s.yml:1:6: unknown lab 'paxos'; known labs: kv, raft",
+            "s.yml:2:8: expected a non-empty list of tests, found a list",
+        ]
+    );
+    assert_eq!(
+        errors(
+            "lab: raft\ndefaults: { colour: 1 }\ntests:\n  - { name: A, kind: basic_agree }\n  - name: B\n"
+        ),
+        [
+            "s.yml:2:13: default parameter 'colour' is accepted by no test in this suite",
+            "s.yml:5:5: test 2 has no 'kind'",
+        ]
+    );
+    assert_eq!(
+        errors("lab: raft\n"),
+        ["s.yml:1:1: missing key 'tests' (the list of tests)"]
+    );
+}
+
+#[test]
+fn syntax_errors_point_at_the_place() {
+    let e = errors("lab: raft\ntests:\n  - name: [unclosed\n");
+    assert_eq!(e.len(), 1);
+    assert!(e[0].starts_with("s.yml:4:1: not valid YAML: "), "{}", e[0]);
+}
+
+#[test]
+fn tests_are_selected_by_number_range_and_name() {
+    let text = "lab: raft\ntests:\n".to_string()
+        + &[
+            "Initial election",
+            "Re-election",
+            "Basic agreement",
+            "More persistence",
+        ]
+        .iter()
+        .map(|n| format!("  - {{ name: {n}, kind: basic_agree }}\n"))
+        .collect::<String>();
+    let suite = parse(Path::new("s.yml"), &text, &registry()).unwrap();
+    let numbers = |sel: &str| -> Vec<usize> {
+        select(&suite.tests, sel)
+            .unwrap()
+            .iter()
+            .map(|t| t.number)
+            .collect()
+    };
+    assert_eq!(numbers("3"), [3]);
+    assert_eq!(numbers("2-3"), [2, 3]);
+    assert_eq!(numbers("ELECTION"), [1, 2]);
+    assert_eq!(numbers("4,1"), [1, 4]);
+    assert_eq!(
+        select(&suite.tests, "9").err().unwrap(),
+        "no test matches '9' (tests are numbered 1 to 4)"
+    );
+    assert_eq!(
+        select(&suite.tests, "3-2").err().unwrap(),
+        "empty range '3-2'"
+    );
+}
