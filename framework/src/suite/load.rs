@@ -101,7 +101,7 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Suite, Load
     if errors.is_empty() {
         return Ok(suite.expect("a suite without errors is complete"));
     }
-    errors.sort_by(|a, b| a.at.cmp(&b.at));
+    errors.sort_by_key(|e| e.at);
     errors.dedup();
     Err(LoadErrors(errors))
 }
