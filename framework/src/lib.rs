@@ -6,6 +6,7 @@
 //! - [`net`]: the RPC-level network emulator with the classic fault model.
 //! - [`persister`]: what survives a crash.
 
+pub mod labs;
 pub mod net;
 pub mod persister;
 pub mod sim;

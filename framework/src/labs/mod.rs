@@ -1,0 +1,11 @@
+//! One module per lab: its contract (the traits a student implements) and
+//! its harness (cluster control and checks), plus its test kinds.
+
+pub mod raft;
+
+/// A student's submission: one type per lab trait. The framework is generic
+/// over it and never names the student crate; the grader supplies it.
+pub trait Student: 'static {
+    /// The Raft peer (lab `raft`).
+    type Raft: raft::Raft;
+}
