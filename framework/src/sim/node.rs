@@ -137,17 +137,22 @@ thread_local! {
 }
 
 /// Installs (once per process) a panic hook that remembers each panic's
-/// location for [`panic_report`], then defers to the previous hook.
+/// location for [`panic_report`]. Panics in a world become failures that
+/// carry their message and location, so the standard hook's report is only
+/// printed when `RUST_BACKTRACE` asks for a backtrace.
 pub(crate) fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
+        let backtraces = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0");
         std::panic::set_hook(Box::new(move |info| {
             if let Some(at) = info.location() {
                 let at = format!("{}:{}:{}", at.file(), at.line(), at.column());
                 LAST_PANIC_AT.with(|slot| *slot.borrow_mut() = Some(at));
             }
-            previous(info);
+            if backtraces {
+                previous(info);
+            }
         }));
     });
 }

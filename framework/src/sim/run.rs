@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -42,6 +43,10 @@ pub struct RunOutcome {
     pub bytes: u64,
     /// Every event of the run, oldest first.
     pub events: Vec<Event>,
+    /// Figures the test set with [`World::set_stat`].
+    pub stats: BTreeMap<&'static str, u64>,
+    /// Warnings the test noted with [`World::warn`].
+    pub warnings: Vec<String>,
 }
 
 /// Runs a test in a new world on a new single-threaded runtime with a paused
@@ -85,8 +90,12 @@ where
         let mut trace = world.trace();
         (trace.hash(), trace.take_events())
     };
+    let stats = world.stats();
+    let warnings = world.warnings();
     drop(runtime);
     RunOutcome {
+        stats,
+        warnings,
         result,
         virtual_time,
         trace_hash,

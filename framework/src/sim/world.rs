@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ struct Inner {
     failed: Notify,
     net: Network,
     next_node: Mutex<u32>,
+    stats: Mutex<BTreeMap<&'static str, u64>>,
+    warnings: Mutex<Vec<String>>,
 }
 
 impl World {
@@ -38,6 +41,8 @@ impl World {
             failed: Notify::new(),
             net: Network::new(WeakWorld(weak.clone())),
             next_node: Mutex::new(0),
+            stats: Mutex::new(BTreeMap::new()),
+            warnings: Mutex::new(Vec::new()),
         }))
     }
 
@@ -85,6 +90,28 @@ impl World {
     /// The trace so far.
     pub fn trace(&self) -> MutexGuard<'_, Trace> {
         lock(&self.0.trace)
+    }
+
+    /// Sets a figure that describes the run for its report, such as
+    /// `servers` or `commands` (the highest index committed).
+    pub fn set_stat(&self, name: &'static str, value: u64) {
+        lock(&self.0.stats).insert(name, value);
+    }
+
+    /// The figures set with [`World::set_stat`].
+    pub fn stats(&self) -> BTreeMap<&'static str, u64> {
+        lock(&self.0.stats).clone()
+    }
+
+    /// Notes something the student should know that does not fail the
+    /// test (e.g. "term changed even though there were no failures").
+    pub fn warn(&self, warning: impl Into<String>) {
+        lock(&self.0.warnings).push(warning.into());
+    }
+
+    /// The warnings noted so far.
+    pub fn warnings(&self) -> Vec<String> {
+        lock(&self.0.warnings).clone()
     }
 
     /// Reports that the test has failed. The first report wins; the run ends

@@ -30,7 +30,10 @@ mod params;
 mod positions;
 mod select;
 
+use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::sim::{self, RunOutcome, RunSettings};
 
 pub use kind::{Kind, Registry, TestEnv, TestFn};
 pub use load::{LoadErrors, SuiteError, load, parse};
@@ -86,5 +89,25 @@ impl Suite {
         }
         // Keep seeds short enough to type in a replay command.
         h % 1_000_000_000
+    }
+}
+
+impl TestCase {
+    /// Runs the test once in a fresh world with this seed; `artifacts` is
+    /// where it may write reports (such as a linearizability report).
+    pub fn run(&self, seed: u64, artifacts: PathBuf) -> RunOutcome {
+        let settings = RunSettings {
+            seed,
+            time_limit: self.time_limit,
+        };
+        let params = self.params.clone();
+        let run = self.kind.run;
+        sim::run(&settings, move |world| {
+            run(TestEnv {
+                world,
+                params,
+                artifacts,
+            })
+        })
     }
 }

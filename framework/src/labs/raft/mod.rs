@@ -2,6 +2,13 @@
 //! harness that drives and checks it, and the test kinds of
 //! `config/raft_lab_test.yml`.
 
+mod applied;
+mod checks;
+mod cluster;
 mod contract;
 
+pub use cluster::{ApplyMode, Cluster, Limits, SNAPSHOT_INTERVAL};
 pub use contract::{ApplyMsg, ApplySender, Raft};
+mod kinds;
+
+pub use kinds::kinds;

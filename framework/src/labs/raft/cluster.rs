@@ -1,0 +1,332 @@
+//! A cluster of Raft peers under the harness's control: start, crash,
+//! connect and disconnect peers, and watch what they apply.
+
+use std::cell::{Cell, RefCell};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::applied::Applied;
+use super::{ApplyMsg, Raft};
+use crate::net::{ClientEnd, Server};
+use crate::persister::Persister;
+use crate::sim::world::lock;
+use crate::sim::{Failure, Node, World};
+
+/// The harness's time limits, all in virtual time (the classic values are
+/// the defaults; suites can change them).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// What the tests allow for an election (the classic 1 s).
+    pub election: Duration,
+    /// How long `one()` keeps trying to commit a command (10 s).
+    pub agreement: Duration,
+    /// How long `one()` waits for one attempt to commit (2 s).
+    pub agreement_try: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            election: Duration::from_secs(1),
+            agreement: Duration::from_secs(10),
+            agreement_try: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Whether peers are checked as plain appliers or as snapshotting ones
+/// (which also call `snapshot()` every [`SNAPSHOT_INTERVAL`] entries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplyMode {
+    /// Check each applied command against the others (3A–3C).
+    Plain,
+    /// Also require exactly consecutive applies, install snapshots, and
+    /// snapshot every [`SNAPSHOT_INTERVAL`] entries (3D).
+    Snapshots,
+}
+
+/// The classic applier snapshots when `(index + 1)` is a multiple of this.
+pub const SNAPSHOT_INTERVAL: u64 = 10;
+
+struct Peer<R> {
+    raft: Arc<R>,
+    node: Node,
+}
+
+/// A cluster of `n` Raft peers named `raft-0` … `raft-{n-1}`.
+///
+/// Every method takes `&self`, so a test can drive several clients at once
+/// with `join!` on one task. A peer's own tasks run on its node.
+pub struct Cluster<R: Raft> {
+    world: World,
+    n: usize,
+    mode: ApplyMode,
+    pub(crate) limits: Limits,
+    peers: RefCell<Vec<Option<Peer<R>>>>,
+    connected: RefCell<Vec<bool>>,
+    /// What each peer saved; replaced by a copy at every crash.
+    saved: RefCell<Vec<Persister>>,
+    /// Names of the ends from peer i to peer j of i's current incarnation.
+    ends: RefCell<Vec<Option<Vec<String>>>>,
+    incarnations: Cell<usize>,
+    pub(crate) applied: Arc<Mutex<Applied>>,
+    /// Where `one()` starts looking for a leader next (round robin).
+    pub(crate) next_start: Cell<usize>,
+}
+
+/// The network name of peer `i`'s server.
+fn server_name(i: usize) -> String {
+    format!("raft-{i}")
+}
+
+impl<R: Raft> Cluster<R> {
+    /// Starts and connects `n` peers with long delays on (as the classic
+    /// Raft tests do) and the network reliable or not.
+    pub fn new(
+        world: &World,
+        n: usize,
+        unreliable: bool,
+        mode: ApplyMode,
+        limits: Limits,
+    ) -> Cluster<R> {
+        world.net().set_unreliable(unreliable);
+        world.net().set_long_delays(true);
+        world.set_stat("servers", n as u64);
+        let cluster = Cluster {
+            world: world.clone(),
+            n,
+            mode,
+            limits,
+            peers: RefCell::new((0..n).map(|_| None).collect()),
+            connected: RefCell::new(vec![false; n]),
+            saved: RefCell::new((0..n).map(|_| Persister::new()).collect()),
+            ends: RefCell::new(vec![None; n]),
+            incarnations: Cell::new(0),
+            applied: Arc::new(Mutex::new(Applied::new(n))),
+            next_start: Cell::new(0),
+        };
+        for i in 0..n {
+            cluster.start(i);
+        }
+        for i in 0..n {
+            cluster.connect(i);
+        }
+        cluster
+    }
+
+    /// The number of peers.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The world the cluster lives in.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Peer `i`, if it is running.
+    pub fn raft(&self, i: usize) -> Option<Arc<R>> {
+        self.peers.borrow()[i].as_ref().map(|p| p.raft.clone())
+    }
+
+    /// Whether peer `i` is connected.
+    pub fn is_connected(&self, i: usize) -> bool {
+        self.connected.borrow()[i]
+    }
+
+    /// Whether peer `i` is running (started and not crashed).
+    pub fn is_up(&self, i: usize) -> bool {
+        self.peers.borrow()[i].is_some()
+    }
+
+    /// Connects peer `i` to every connected peer (both directions).
+    pub fn connect(&self, i: usize) {
+        let mut connected = self.connected.borrow_mut();
+        connected[i] = true;
+        let ends = self.ends.borrow();
+        let net = self.world.net();
+        for j in 0..self.n {
+            if !connected[j] {
+                continue;
+            }
+            if let Some(out) = &ends[i] {
+                net.enable(&out[j], true);
+            }
+            if let Some(incoming) = &ends[j] {
+                net.enable(&incoming[i], true);
+            }
+        }
+    }
+
+    /// Cuts peer `i` off from every peer (both directions).
+    pub fn disconnect(&self, i: usize) {
+        self.connected.borrow_mut()[i] = false;
+        let ends = self.ends.borrow();
+        let net = self.world.net();
+        for j in 0..self.n {
+            if let Some(out) = &ends[i] {
+                net.enable(&out[j], false);
+            }
+            if let Some(incoming) = &ends[j] {
+                net.enable(&incoming[i], false);
+            }
+        }
+    }
+
+    /// Crashes peer `i` by the crash protocol (see [`crate::persister`]):
+    /// cut off, deleted from the network, its persister replaced by a copy,
+    /// its node's tasks aborted. Its saved state survives.
+    pub fn crash(&self, i: usize) {
+        self.disconnect(i);
+        self.world.net().delete_server(&server_name(i));
+        {
+            let mut saved = self.saved.borrow_mut();
+            saved[i] = saved[i].copy();
+        }
+        if let Some(peer) = self.peers.borrow_mut()[i].take() {
+            peer.node.crash();
+        }
+    }
+
+    /// Starts a new incarnation of peer `i` (crashing the old one first)
+    /// with fresh ends and a copy of what it saved. Like the classic
+    /// harness, it does not connect the peer: call [`Cluster::connect`].
+    pub fn start(&self, i: usize) {
+        self.crash(i);
+        let incarnation = self.incarnations.get() + 1;
+        self.incarnations.set(incarnation);
+        let net = self.world.net();
+        let owner = server_name(i);
+        let names: Vec<String> = (0..self.n)
+            .map(|j| format!("raft-{i}#{incarnation}->raft-{j}"))
+            .collect();
+        let ends: Vec<ClientEnd> = names
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let end = net.make_end(name, &owner);
+                net.connect(name, &server_name(j));
+                end
+            })
+            .collect();
+        self.ends.borrow_mut()[i] = Some(names);
+
+        let persister = {
+            let mut saved = self.saved.borrow_mut();
+            saved[i] = saved[i].copy();
+            saved[i].clone()
+        };
+        {
+            let mut applied = lock(&self.applied);
+            applied.restart(i);
+            let snapshot = persister.read_snapshot();
+            if !snapshot.is_empty() {
+                if let Err(e) = applied.ingest_snapshot(i, &snapshot, None) {
+                    self.world.fail(Failure::new(e));
+                }
+            }
+        }
+
+        let node = self.world.node(owner.clone());
+        let (apply_tx, apply_rx) = mpsc::channel(1);
+        let raft = Arc::new(R::make(node.clone(), ends, i, persister, apply_tx));
+        let server = Server::new(node.clone()).with(raft.service());
+        net.add_server(&owner, server);
+        node.spawn(consume_applies(
+            i,
+            self.mode,
+            raft.clone(),
+            apply_rx,
+            self.applied.clone(),
+            self.world.clone(),
+        ));
+        self.peers.borrow_mut()[i] = Some(Peer { raft, node });
+    }
+
+    /// Makes the network reliable or not.
+    pub fn set_unreliable(&self, unreliable: bool) {
+        self.world.net().set_unreliable(unreliable);
+    }
+
+    /// Turns long reordering of replies on or off.
+    pub fn set_long_reordering(&self, on: bool) {
+        self.world.net().set_long_reordering(on);
+    }
+
+    /// RPCs that reached peer `i`'s handlers (its current incarnation).
+    pub fn rpc_count(&self, i: usize) -> u64 {
+        self.world.net().incoming(&server_name(i))
+    }
+
+    /// All RPCs sent so far.
+    pub fn rpc_total(&self) -> u64 {
+        self.world.net().totals().0
+    }
+
+    /// All bytes sent so far.
+    pub fn bytes_total(&self) -> u64 {
+        self.world.net().totals().1
+    }
+
+    /// The largest Raft state any peer has saved.
+    pub fn log_size(&self) -> usize {
+        self.saved
+            .borrow()
+            .iter()
+            .map(Persister::raft_state_size)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Peer `i`'s apply consumer: checks every message and, in snapshot mode,
+/// calls `snapshot()` every [`SNAPSHOT_INTERVAL`] entries, from this task,
+/// as the classic harness does.
+async fn consume_applies<R: Raft>(
+    i: usize,
+    mode: ApplyMode,
+    raft: Arc<R>,
+    mut rx: mpsc::Receiver<ApplyMsg>,
+    applied: Arc<Mutex<Applied>>,
+    world: World,
+) {
+    while let Some(msg) = rx.recv().await {
+        let mut snapshot_due = None;
+        let checked = {
+            let mut applied = lock(&applied);
+            let checked = match (mode, msg) {
+                (ApplyMode::Plain, ApplyMsg::Command { index, command, .. }) => {
+                    applied.apply(i, index, command)
+                }
+                (ApplyMode::Plain, ApplyMsg::Snapshot { .. }) => Ok(()),
+                (ApplyMode::Snapshots, ApplyMsg::Command { index, command, .. }) => {
+                    let checked = applied.apply_exactly_next(i, index, command);
+                    if checked.is_ok() && (index + 1) % SNAPSHOT_INTERVAL == 0 {
+                        snapshot_due = Some((index, applied.snapshot(i, index)));
+                    }
+                    checked
+                }
+                (
+                    ApplyMode::Snapshots,
+                    ApplyMsg::Snapshot {
+                        index, snapshot, ..
+                    },
+                ) => applied.ingest_snapshot(i, &snapshot, Some(index)),
+            };
+            world.set_stat("commands", applied.max_index);
+            checked
+        };
+        if let Err(e) = checked {
+            world.fail(Failure::new(e));
+            return;
+        }
+        // Called with no harness lock held, from the task that reads the
+        // apply channel: a Raft that holds its own lock while waiting to
+        // send the next message deadlocks here, as it would with a service.
+        if let Some((index, snapshot)) = snapshot_due {
+            raft.snapshot(index, snapshot);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! 3A: leader election.
+
+use rand::Rng;
+use tokio::time::sleep;
+
+use super::common::cluster;
+use crate::labs::raft::{ApplyMode, Raft};
+use crate::sim::Failure;
+use crate::suite::TestEnv;
+
+/// One leader is elected, terms agree, and with no failures the leader and
+/// term stay.
+pub async fn initial_election<R: Raft>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<R>(&env, false, ApplyMode::Plain);
+    let et = c.limits.election;
+    c.check_one_leader().await?;
+    // Let every peer hear of the election before comparing terms.
+    sleep(et / 20).await;
+    let term1 = c.check_terms()?;
+    crate::ensure!(
+        term1 >= 1,
+        "term is {term1}, but should be at least 1 after an election"
+    );
+    sleep(2 * et).await;
+    let term2 = c.check_terms()?;
+    if term1 != term2 {
+        env.world.warn(format!(
+            "term changed from {term1} to {term2} even though there were no failures"
+        ));
+    }
+    c.check_one_leader().await?;
+    Ok(())
+}
+
+/// A new leader when the leader is cut off; the old one rejoins as a
+/// follower; no leader without a majority.
+pub async fn re_election<R: Raft>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<R>(&env, false, ApplyMode::Plain);
+    let n = c.n();
+    let leader1 = c.check_one_leader().await?;
+    c.disconnect(leader1);
+    c.check_one_leader().await?;
+    // The old leader rejoins: it must not disturb the new one.
+    c.connect(leader1);
+    let leader2 = c.check_one_leader().await?;
+    // No quorum: no leader may be elected.
+    c.disconnect(leader2);
+    c.disconnect((leader2 + 1) % n);
+    sleep(2 * c.limits.election).await;
+    c.check_no_leader()?;
+    c.connect((leader2 + 1) % n);
+    c.check_one_leader().await?;
+    c.connect(leader2);
+    c.check_one_leader().await?;
+    Ok(())
+}
+
+/// Rounds of cutting off three random peers: a leader must emerge among
+/// the rest whenever they are a majority.
+pub async fn many_elections<R: Raft>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<R>(&env, false, ApplyMode::Plain);
+    let n = c.n();
+    let mut rng = env.world.rng();
+    c.check_one_leader().await?;
+    for _ in 0..env.params.int("rounds") {
+        let cut: Vec<usize> = (0..3).map(|_| rng.random_range(0..n)).collect();
+        cut.iter().for_each(|&i| c.disconnect(i));
+        // Either the current leader is still alive, or the rest elect one.
+        c.check_one_leader().await?;
+        cut.iter().for_each(|&i| c.connect(i));
+    }
+    c.check_one_leader().await?;
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! The command-line grader: runs YAML suites against a student's code,
+//! scores them and reports.
+//!
+//! It is generic over the [`Student`] bundle, so the same program grades the
+//! reference solution (the `grader` binary) or any other implementation of
+//! the lab traits.
+
+mod cli;
+mod list;
+mod report;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use framework::labs::Student;
+
+pub use report::{SuiteReport, TestReport};
+
+/// Exit status when every selected test passed.
+pub const EXIT_PASSED: u8 = 0;
+/// Exit status when some test failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status for bad input: a bad suite file, flag or history.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Parses the command line and runs the grader for student bundle `S`.
+pub fn main<S: Student>() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let registry = framework::labs::registry::<S>();
+    ExitCode::from(match cli.command() {
+        Ok(cli::Command::Run(args)) => run::run(&registry, &args),
+        Ok(cli::Command::List(args)) => list::list(&registry, &args),
+        Ok(cli::Command::Kinds(args)) => list::kinds(&registry, &args),
+        Err(message) => {
+            eprintln!("{message}");
+            EXIT_BAD_INPUT
+        }
+    })
+}

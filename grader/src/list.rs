@@ -1,0 +1,65 @@
+//! `grader list` and `grader kinds`.
+
+use framework::suite::{Registry, load};
+
+use crate::cli::{KindsArgs, ListArgs};
+use crate::{EXIT_BAD_INPUT, EXIT_PASSED};
+
+/// Lists a suite's tests; returns the exit status.
+pub fn list(registry: &Registry, args: &ListArgs) -> u8 {
+    let suite = match load(&args.file, registry) {
+        Ok(suite) => suite,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    println!(
+        "{}: lab {}, {} tests, {} points",
+        args.file.display(),
+        suite.lab,
+        suite.tests.len(),
+        crate::run::max_points(&suite)
+    );
+    let width = suite.tests.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    for test in &suite.tests {
+        println!(
+            "{:>4}  {:<width$}  {:<20} {:>3} pts  seed {}",
+            test.number,
+            test.name,
+            test.kind.name,
+            test.points,
+            suite.default_seed(test)
+        );
+    }
+    EXIT_PASSED
+}
+
+/// Describes the registered kinds; returns the exit status.
+pub fn kinds(registry: &Registry, args: &KindsArgs) -> u8 {
+    if let Some(lab) = &args.lab {
+        if !registry.labs().contains(&lab.as_str()) {
+            eprintln!(
+                "grader: unknown lab '{lab}'; known labs: {}",
+                registry.labs().join(", ")
+            );
+            return EXIT_BAD_INPUT;
+        }
+    }
+    for kind in registry.kinds() {
+        if args.lab.as_deref().is_some_and(|lab| lab != kind.lab) {
+            continue;
+        }
+        println!("{} (lab {}): {}", kind.name, kind.lab, kind.summary);
+        for p in kind.params {
+            println!(
+                "    {:<18} {} (default {}; {})",
+                p.name,
+                p.doc,
+                p.default,
+                p.expected()
+            );
+        }
+    }
+    EXIT_PASSED
+}
