@@ -129,9 +129,9 @@ tests:
     assert_eq!(
         errors(text),
         [
-            "s.yml:4:11: unknown kind 'initial_elektion'; known kinds: basic_agree, initial_election",
+            "s.yml:4:11: unknown kind 'initial_elektion' (did you mean 'initial_election'?); known kinds: basic_agree, initial_election",
             "s.yml:8:13: expected a non-negative integer, found -1",
-            "s.yml:10:7: unknown parameter 'sevrers' for kind 'initial_election'; accepted: servers, unreliable, settle",
+            "s.yml:10:7: unknown parameter 'sevrers' for kind 'initial_election' (did you mean 'servers'?); accepted: servers, unreliable, settle",
             "s.yml:11:16: parameter 'servers' of kind 'initial_election': expected an integer from 1 to 15, found 99",
             "s.yml:12:15: parameter 'settle' of kind 'initial_election': expected a duration such as 500ms, 2s or 1m 30s, found \"soon\"",
             "s.yml:13:11: duplicate test name 'One' (also test 1)",

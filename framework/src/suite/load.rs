@@ -127,6 +127,16 @@ fn list(names: &[&str]) -> String {
     names.join(", ")
 }
 
+/// ` (did you mean 'x'?)` for the known name closest to a misspelt one.
+fn suggest(name: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(name, k), *k))
+        .filter(|(distance, k)| *distance <= 2.max(k.len() / 4))
+        .min()
+        .map_or_else(String::new, |(_, k)| format!(" (did you mean '{k}'?)"))
+}
+
 impl Checker<'_> {
     fn error(&mut self, at: Position, message: String) {
         self.errors.push(SuiteError {
@@ -180,7 +190,11 @@ impl Checker<'_> {
             if !accepted.is_empty() && !accepted.contains(&k) {
                 self.at_key(
                     &child(path, key(k)),
-                    format!("unknown key '{k}'; expected one of: {}", list(accepted)),
+                    format!(
+                        "unknown key '{k}'{}; expected one of: {}",
+                        suggest(k, accepted),
+                        list(accepted)
+                    ),
                 );
                 continue;
             }
@@ -399,7 +413,11 @@ impl Checker<'_> {
             known.sort_unstable();
             self.at_node(
                 path,
-                format!("unknown kind '{name}'; known kinds: {}", list(&known)),
+                format!(
+                    "unknown kind '{name}'{}; known kinds: {}",
+                    suggest(name, &known),
+                    list(&known)
+                ),
             );
             return None;
         };
@@ -446,6 +464,7 @@ impl Checker<'_> {
                 Some(spec) => ok &= self.set(&mut params, spec, &at, value, kind),
                 None => {
                     let accepted: Vec<&str> = kind.params.iter().map(|p| p.name).collect();
+                    let hint = suggest(name, &accepted);
                     let accepted = if accepted.is_empty() {
                         "it takes none".to_string()
                     } else {
@@ -454,7 +473,7 @@ impl Checker<'_> {
                     self.at_key(
                         &at,
                         format!(
-                            "unknown parameter '{name}' for kind '{}'; {accepted}",
+                            "unknown parameter '{name}' for kind '{}'{hint}; {accepted}",
                             kind.name
                         ),
                     );

@@ -1,0 +1,178 @@
+//! The grader's command line: exit statuses, messages, reports.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn grader(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the grader runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A scratch file under the target directory, unique to this test.
+fn scratch(name: &str, contents: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("grader-cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn a_bad_suite_gets_every_error_with_its_place_and_exit_2() {
+    let suite = scratch(
+        "bad.yml",
+        "lab: raft\ntests:\n  - name: A\n    kind: initial_elektion\n  - name: B\n    kind: basic_agree\n    params: { servers: 100 }\n",
+    );
+    let out = grader(&["run", suite.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    let file = suite.display();
+    assert!(
+        stderr.contains(&format!("{file}:4:11: unknown kind 'initial_elektion' (did you mean 'initial_election'?); known kinds: ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{file}:7:24: parameter 'servers' of kind 'basic_agree': expected an integer from 3 to 9, found 100"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        text(&out.stdout).is_empty(),
+        "nothing runs when the suite is bad"
+    );
+}
+
+#[test]
+fn bad_input_of_every_kind_exits_2_with_a_message() {
+    let missing = grader(&["run", "no/such/suite.yml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("no/such/suite.yml:1:1: cannot read the suite"));
+
+    let nothing = grader(&[]);
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(text(&nothing.stderr).contains("give a suite to run"));
+
+    let flag = grader(&["run", "config/raft_lab_test.yml", "--sead", "3"]);
+    assert_eq!(flag.status.code(), Some(2));
+    assert!(text(&flag.stderr).contains("--sead"));
+
+    let selector = grader(&["run", "config/raft_lab_test.yml", "--test", "99"]);
+    assert_eq!(selector.status.code(), Some(2));
+    assert!(text(&selector.stderr).contains("no test matches '99' (tests are numbered 1 to 28)"));
+
+    let lab = grader(&["kinds", "paxos"]);
+    assert_eq!(lab.status.code(), Some(2));
+    assert!(text(&lab.stderr).contains("unknown lab 'paxos'"));
+}
+
+#[test]
+fn list_shows_the_suite() {
+    let out = grader(&["list", "config/raft_lab_test.yml"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("config/raft_lab_test.yml: lab raft, 28 tests, 100 points\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("   1  Initial election "), "{stdout}");
+    assert!(
+        stdout.contains("  14  More persistence - part 2 "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn kinds_describes_parameters() {
+    let out = grader(&["kinds", "raft"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("figure8 (lab raft): "), "{stdout}");
+    assert!(stdout.contains("    election_timeout "), "{stdout}");
+}
+
+#[test]
+fn a_run_prints_the_labs_lines_and_writes_a_json_report() {
+    let json = scratch("report.json", "");
+    let out = grader(&[
+        "-f",
+        "config/raft_lab_test.yml",
+        "--test",
+        "1,3",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "TEST 1: Initial election");
+    assert!(lines[1].starts_with("TEST 1 Passed  (virtual "), "{stdout}");
+    assert!(lines[1].contains(" 3 servers, "), "{stdout}");
+    assert_eq!(lines[2], "TEST 3: Basic agreement");
+    assert_eq!(*lines.last().unwrap(), "ALL TESTS PASSED  (score 7/7)");
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["score"], 7);
+    let test = &report["tests"][1];
+    for field in [
+        "number",
+        "name",
+        "kind",
+        "passed",
+        "failure",
+        "points",
+        "max_points",
+        "seed",
+        "virtual_ms",
+        "wall_ms",
+        "rpcs",
+        "bytes",
+        "trace_hash",
+    ] {
+        assert!(test.get(field).is_some(), "missing {field} in {test}");
+    }
+    assert_eq!(test["kind"], "basic_agree");
+    assert_eq!(test["passed"], true);
+    assert!(test["rpcs"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn the_same_seed_replays_the_same_run() {
+    let run = |seed: &str| {
+        let json = scratch(&format!("replay-{seed}.json"), "");
+        let out = grader(&[
+            "run",
+            "config/raft_lab_test.yml",
+            "-t",
+            "2",
+            "--seed",
+            seed,
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        report["tests"][0]["trace_hash"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(run("5"), run("5"));
+    assert_ne!(run("5"), run("6"));
+}
