@@ -59,6 +59,7 @@ fn a_valid_suite_loads_with_defaults_applied() {
     let text = "\
 lab: raft
 seed: 7
+memory_limit: 1GiB
 defaults:
   servers: 5
 tests:
@@ -70,6 +71,8 @@ tests:
     kind: basic_agree
     points: 10
     time_limit: 30s
+    wall_timeout: 5s
+    memory_limit: 256 MiB
     params: { servers: 3 }
 ";
     let suite = parse(Path::new("s.yml"), text, &registry()).unwrap();
@@ -85,13 +88,17 @@ tests:
     assert_eq!(first.params.int("servers"), 5, "suite default");
     assert!(first.params.bool("unreliable"));
     assert_eq!(first.params.duration("settle"), Duration::from_secs(2));
-    assert_eq!(first.time_limit, Duration::from_secs(120));
+    assert_eq!(first.limits.time_limit, Duration::from_secs(120));
     assert_eq!(
         second.params.int("servers"),
         3,
         "a test's own value beats the default"
     );
-    assert_eq!(second.time_limit, Duration::from_secs(30));
+    assert_eq!(second.limits.time_limit, Duration::from_secs(30));
+    assert_eq!(first.limits.wall_timeout, Duration::from_secs(60), "the default");
+    assert_eq!(first.limits.memory_limit, 1 << 30, "the suite's");
+    assert_eq!(second.limits.wall_timeout, Duration::from_secs(5));
+    assert_eq!(second.limits.memory_limit, 256 << 20);
     // Seeds: stable, distinct per test, and moved by the suite's seed.
     assert_eq!(suite.default_seed(first), suite.default_seed(first));
     assert_ne!(suite.default_seed(first), suite.default_seed(second));
@@ -136,7 +143,7 @@ tests:
             "s.yml:12:15: parameter 'settle' of kind 'initial_election': expected a duration such as 500ms, 2s or 1m 30s, found \"soon\"",
             "s.yml:13:11: duplicate test name 'One' (also test 1)",
             "s.yml:14:11: kind 'kv_basic' tests lab 'kv', but this suite is for lab 'raft'",
-            "s.yml:15:5: unknown key 'colour'; expected one of: name, kind, points, time_limit, params",
+            "s.yml:15:5: unknown key 'colour'; expected one of: name, kind, points, time_limit, wall_timeout, memory_limit, params",
         ]
     );
 }

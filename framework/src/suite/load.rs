@@ -10,7 +10,7 @@ use serde_yaml::{Mapping, Value as Yaml};
 
 use super::params::{Params, describe};
 use super::positions::{Position, Positions, Step};
-use super::{Kind, ParamSpec, Registry, Suite, TestCase};
+use super::{Kind, ParamSpec, Registry, Scoring, Suite, TestCase, TestLimits};
 
 /// One problem in a suite file, at a place in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,10 +47,26 @@ impl fmt::Display for LoadErrors {
 
 impl std::error::Error for LoadErrors {}
 
-const SUITE_KEYS: &[&str] = &["lab", "title", "seed", "time_limit", "defaults", "tests"];
-const TEST_KEYS: &[&str] = &["name", "kind", "points", "time_limit", "params"];
-/// The classic labs' limit per test, in virtual time.
-const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(120);
+const SUITE_KEYS: &[&str] = &[
+    "lab",
+    "title",
+    "seed",
+    "scoring",
+    "time_limit",
+    "wall_timeout",
+    "memory_limit",
+    "defaults",
+    "tests",
+];
+const TEST_KEYS: &[&str] = &[
+    "name",
+    "kind",
+    "points",
+    "time_limit",
+    "wall_timeout",
+    "memory_limit",
+    "params",
+];
 
 /// Reads and validates the suite at `path` against the kinds in `registry`.
 pub fn load(path: &Path, registry: &Registry) -> Result<Suite, LoadErrors> {
@@ -229,6 +245,52 @@ impl Checker<'_> {
         }
     }
 
+    fn byte_size(&mut self, path: &[Step], value: &Yaml) -> Option<u64> {
+        match value.as_str().map(str::parse::<bytesize::ByteSize>) {
+            Some(Ok(size)) if size.as_u64() > 0 => Some(size.as_u64()),
+            _ => {
+                self.at_node(
+                    path,
+                    format!(
+                        "expected a positive size such as 512MiB or 2GiB, found {}",
+                        describe(value)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `base` with the limits this mapping sets.
+    fn limits(
+        &mut self,
+        path: &[Step],
+        map: &BTreeMap<String, &Yaml>,
+        base: TestLimits,
+    ) -> Option<TestLimits> {
+        let mut limits = base;
+        let mut ok = true;
+        if let Some(v) = map.get("time_limit") {
+            match self.duration(&child(path, key("time_limit")), v) {
+                Some(d) => limits.time_limit = d,
+                None => ok = false,
+            }
+        }
+        if let Some(v) = map.get("wall_timeout") {
+            match self.duration(&child(path, key("wall_timeout")), v) {
+                Some(d) => limits.wall_timeout = d,
+                None => ok = false,
+            }
+        }
+        if let Some(v) = map.get("memory_limit") {
+            match self.byte_size(&child(path, key("memory_limit")), v) {
+                Some(b) => limits.memory_limit = b,
+                None => ok = false,
+            }
+        }
+        ok.then_some(limits)
+    }
+
     fn suite(&mut self, document: &Yaml) -> Option<Suite> {
         let root = self.mapping(
             &[],
@@ -275,9 +337,20 @@ impl Checker<'_> {
                 seed
             }
         };
-        let time_limit = match root.get("time_limit") {
-            None => Some(DEFAULT_TIME_LIMIT),
-            Some(v) => self.duration(&[key("time_limit")], v),
+        let limits = self.limits(&[], &root, TestLimits::default());
+        let scoring = match root.get("scoring") {
+            None => Some(Scoring::AllOrNothing),
+            Some(v) => match v.as_str() {
+                Some("all_or_nothing") => Some(Scoring::AllOrNothing),
+                Some("per_run") => Some(Scoring::PerRun),
+                _ => {
+                    self.at_node(
+                        &[key("scoring")],
+                        format!("expected all_or_nothing or per_run, found {}", describe(v)),
+                    );
+                    None
+                }
+            },
         };
         let defaults = match root.get("defaults") {
             None => Some(BTreeMap::new()),
@@ -316,9 +389,7 @@ impl Checker<'_> {
                         );
                     }
                 }
-                if let Some(case) =
-                    self.test(&path, i + 1, test, lab.as_deref(), defaults, time_limit)
-                {
+                if let Some(case) = self.test(&path, i + 1, test, lab.as_deref(), defaults, limits) {
                     cases.push(case);
                 }
             }
@@ -328,6 +399,7 @@ impl Checker<'_> {
             lab: lab?,
             title,
             seed: seed?,
+            scoring: scoring?,
             tests: cases,
         })
     }
@@ -339,7 +411,7 @@ impl Checker<'_> {
         value: &Yaml,
         lab: Option<&str>,
         defaults: &BTreeMap<String, &Yaml>,
-        suite_limit: Option<Duration>,
+        suite_limits: Option<TestLimits>,
     ) -> Option<TestCase> {
         let test = self.mapping(
             path,
@@ -376,10 +448,7 @@ impl Checker<'_> {
                 points
             }
         };
-        let time_limit = match test.get("time_limit") {
-            None => suite_limit,
-            Some(v) => self.duration(&child(path, key("time_limit")), v),
-        };
+        let limits = suite_limits.and_then(|base| self.limits(path, &test, base));
         let params = kind.and_then(|kind| {
             let given = match test.get("params") {
                 None => BTreeMap::new(),
@@ -398,7 +467,7 @@ impl Checker<'_> {
             kind: kind?,
             points: points?,
             params: params?,
-            time_limit: time_limit?,
+            limits: limits?,
         })
     }
 

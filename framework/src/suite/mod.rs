@@ -9,6 +9,9 @@
 //! lab: raft
 //! seed: 0              # mixed into every test's seed (optional)
 //! time_limit: 120s     # virtual time per test (optional; 120s)
+//! wall_timeout: 60s    # wall-clock time per test run (optional; 60s)
+//! memory_limit: 2GiB   # resident memory per test run (optional; 2GiB)
+//! scoring: all_or_nothing  # or per_run, for --repeat (optional)
 //! defaults:
 //!   servers: 3
 //! tests:
@@ -50,6 +53,8 @@ pub struct Suite {
     pub title: Option<String>,
     /// Mixed into every test's default seed.
     pub seed: u64,
+    /// How a test run on several seeds scores.
+    pub scoring: Scoring,
     /// The tests, in order; test `n` is `tests[n - 1]`.
     pub tests: Vec<TestCase>,
 }
@@ -67,8 +72,39 @@ pub struct TestCase {
     pub points: u32,
     /// Values for the kind's parameters.
     pub params: Params,
-    /// The virtual time after which it fails.
+    /// What one run may take.
+    pub limits: TestLimits,
+}
+
+/// What one run of a test may take before it fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TestLimits {
+    /// Virtual time (the classic labs' 120 s).
     pub time_limit: Duration,
+    /// Wall-clock time, enforced by the grader's watchdog (catches busy
+    /// loops and blocked threads, which stop virtual time).
+    pub wall_timeout: Duration,
+    /// Resident memory in bytes, enforced by the grader's watchdog.
+    pub memory_limit: u64,
+}
+
+impl Default for TestLimits {
+    fn default() -> Self {
+        TestLimits {
+            time_limit: Duration::from_secs(120),
+            wall_timeout: Duration::from_secs(60),
+            memory_limit: 2 << 30,
+        }
+    }
+}
+
+/// How a test that runs on several seeds (`--repeat`) scores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scoring {
+    /// Its points only if every run passed (the default).
+    AllOrNothing,
+    /// Its points in proportion to the runs that passed.
+    PerRun,
 }
 
 impl Suite {
@@ -98,7 +134,7 @@ impl TestCase {
     pub fn run(&self, seed: u64, artifacts: PathBuf) -> RunOutcome {
         let settings = RunSettings {
             seed,
-            time_limit: self.time_limit,
+            time_limit: self.limits.time_limit,
         };
         let params = self.params.clone();
         let run = self.kind.run;
