@@ -11,3 +11,4 @@ pub mod net;
 pub mod persister;
 pub mod sim;
 pub mod suite;
+pub mod timeline;

@@ -95,7 +95,11 @@ tests:
         "a test's own value beats the default"
     );
     assert_eq!(second.limits.time_limit, Duration::from_secs(30));
-    assert_eq!(first.limits.wall_timeout, Duration::from_secs(60), "the default");
+    assert_eq!(
+        first.limits.wall_timeout,
+        Duration::from_secs(60),
+        "the default"
+    );
     assert_eq!(first.limits.memory_limit, 1 << 30, "the suite's");
     assert_eq!(second.limits.wall_timeout, Duration::from_secs(5));
     assert_eq!(second.limits.memory_limit, 256 << 20);

@@ -26,7 +26,9 @@ impl Cli {
                 file,
                 options: self.options,
             })),
-            (None, None) => Err("grader: give a suite to run (grader run FILE, or grader -f FILE); see grader --help".to_string()),
+            (None, None) => Err(
+                "grader: give a suite to run (grader run FILE, or grader -f FILE); see grader --help".to_string(),
+            ),
         }
     }
 }
@@ -40,6 +42,12 @@ pub enum Command {
     List(ListArgs),
     /// Describe the test kinds a suite can use, with their parameters.
     Kinds(KindsArgs),
+    /// Combine the JSON reports of partitioned runs into one result.
+    Merge(MergeArgs),
+    /// Run one test with one seed and write its result (used by `run`,
+    /// which starts one such process per test run).
+    #[command(name = "__child", hide = true)]
+    Child(ChildArgs),
 }
 
 /// `grader run`.
@@ -54,17 +62,72 @@ pub struct RunArgs {
 /// How to run a suite.
 #[derive(Args, Debug, Default)]
 pub struct RunOptions {
-    /// Run every selected test with this seed (by default each test's seed
-    /// is derived from the suite and its name).
+    /// Run every selected test with this seed (with --repeat, the first of
+    /// N consecutive seeds). By default each test's seed is derived from the
+    /// suite and its name.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Which tests: numbers, ranges and name pieces, comma-separated
     /// (e.g. `3`, `3-7`, `persist`, `1,4-6`).
     #[arg(long = "test", short = 't', value_name = "SEL")]
     pub test: Option<String>,
-    /// Write a JSON report of the run to FILE.
+    /// Run each test on N seeds.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
+    /// Run N tests at once (default: the machine's cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Run every seed twice and fail it if the two runs differ.
+    #[arg(long)]
+    pub check_determinism: bool,
+    /// Run only share K of N of the (test, seed) runs, for spreading a run
+    /// over CI jobs (combine their --json reports with `grader merge`).
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    pub partition: Option<(u32, u32)>,
+    /// Write a JSON report to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub formats: Formats,
+    /// Keep each run's log and, for failures, its timeline and checker
+    /// report under DIR.
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// What the logs record: a level (`info`, `debug`, ...) or a filter such
+    /// as `info,[node{name=raft-1}]=debug`.
+    #[arg(long, value_name = "FILTER", default_value = "info")]
+    pub log: String,
+    /// Run tests in this process, one after another, without watchdogs (for
+    /// debugging the grader or a test with a debugger).
+    #[arg(long)]
+    pub in_process: bool,
+}
+
+/// Reports for CI and course platforms.
+#[derive(Args, Debug, Default)]
+pub struct Formats {
+    /// Write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Gradescope results.json to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub gradescope: Option<PathBuf>,
+    /// Write a Markdown summary table to FILE (for a CI job summary).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+}
+
+fn parse_partition(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("expected K/N with 1 <= K <= N, such as 2/4, found '{text}'");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (k, n) = (
+        k.trim().parse::<u32>().map_err(|_| bad())?,
+        n.trim().parse::<u32>().map_err(|_| bad())?,
+    );
+    if k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 /// `grader list`.
@@ -79,4 +142,36 @@ pub struct ListArgs {
 pub struct KindsArgs {
     /// Only the kinds of this lab.
     pub lab: Option<String>,
+}
+
+/// `grader merge`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The JSON reports of the parts (`grader run --partition K/N --json`).
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Write the combined JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub formats: Formats,
+}
+
+/// `grader __child`.
+#[derive(Args, Debug)]
+pub struct ChildArgs {
+    /// The suite file.
+    pub file: PathBuf,
+    /// The test's number.
+    #[arg(long)]
+    pub test: usize,
+    /// The seed.
+    #[arg(long)]
+    pub seed: u64,
+    /// Where the run's artifacts go.
+    #[arg(long)]
+    pub artifacts: PathBuf,
+    /// The log filter.
+    #[arg(long, default_value = "info")]
+    pub log: String,
 }

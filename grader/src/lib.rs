@@ -3,19 +3,30 @@
 //!
 //! It is generic over the [`Student`] bundle, so the same program grades the
 //! reference solution (the `grader` binary) or any other implementation of
-//! the lab traits.
+//! the lab traits. Each test run happens in a child process of the grader
+//! (the same program, `grader __child`), watched for time, memory and
+//! output, so a faulty submission fails only its own test.
 
+mod child;
 mod cli;
+mod execute;
+mod formats;
+mod isolate;
 mod list;
+mod merge;
+mod plan;
+mod pool;
+mod progress;
 mod report;
 mod run;
+mod summary;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use framework::labs::Student;
 
-pub use report::{SuiteReport, TestReport};
+pub use report::{SuiteReport, TestReport, TestScore};
 
 /// Exit status when every selected test passed.
 pub const EXIT_PASSED: u8 = 0;
@@ -32,6 +43,8 @@ pub fn main<S: Student>() -> ExitCode {
         Ok(cli::Command::Run(args)) => run::run(&registry, &args),
         Ok(cli::Command::List(args)) => list::list(&registry, &args),
         Ok(cli::Command::Kinds(args)) => list::kinds(&registry, &args),
+        Ok(cli::Command::Merge(args)) => merge::merge(&args),
+        Ok(cli::Command::Child(args)) => child::child(&registry, &args),
         Err(message) => {
             eprintln!("{message}");
             EXIT_BAD_INPUT

@@ -19,7 +19,7 @@ pub fn list(registry: &Registry, args: &ListArgs) -> u8 {
         args.file.display(),
         suite.lab,
         suite.tests.len(),
-        crate::run::max_points(&suite)
+        suite.max_points()
     );
     let width = suite.tests.iter().map(|t| t.name.len()).max().unwrap_or(0);
     for test in &suite.tests {

@@ -1,18 +1,24 @@
-//! `grader run`: run a suite's tests in order and score them.
+//! `grader run`: run a suite's tests, each in its own watched process, in
+//! parallel and on as many seeds as asked; score them and report.
 
-use std::io::Write;
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
 
-use framework::sim::RunOutcome;
-use framework::suite::{Registry, Suite, TestCase, load, select};
+use framework::suite::{Registry, Scoring, TestCase, load, select};
 
 use crate::cli::RunArgs;
+use crate::execute::run_case;
+use crate::formats::write_all;
+use crate::isolate::Supervisor;
+use crate::plan::{Run, artifacts, plan};
+use crate::pool::run_all;
+use crate::progress::Progress;
 use crate::report::{SuiteReport, TestReport};
+use crate::summary::print_summary;
 use crate::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_PASSED};
 
 /// Runs the suite; returns the exit status.
 pub fn run(registry: &Registry, args: &RunArgs) -> u8 {
+    let options = &args.options;
     let suite = match load(&args.file, registry) {
         Ok(suite) => suite,
         Err(errors) => {
@@ -20,7 +26,7 @@ pub fn run(registry: &Registry, args: &RunArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    let selected: Vec<&TestCase> = match &args.options.test {
+    let selected: Vec<&TestCase> = match &options.test {
         None => suite.tests.iter().collect(),
         Some(selector) => match select(&suite.tests, selector) {
             Ok(tests) => tests,
@@ -30,151 +36,134 @@ pub fn run(registry: &Registry, args: &RunArgs) -> u8 {
             }
         },
     };
-
-    let mut reports = Vec::new();
-    for case in selected {
-        println!("TEST {}: {}", case.number, case.name);
-        let _ = std::io::stdout().flush();
-        let seed = args
-            .options
-            .seed
-            .unwrap_or_else(|| suite.default_seed(case));
-        let artifacts = std::env::temp_dir().join(format!("labkit-test{}-seed{seed}", case.number));
-        let started = Instant::now();
-        let outcome = case.run(seed, artifacts);
-        let report = test_report(case, seed, &outcome, started.elapsed());
-        print_result(&report, &args.file);
-        reports.push(report);
-    }
-
-    let report = SuiteReport {
-        suite: args.file.display().to_string(),
-        lab: suite.lab.clone(),
-        score: reports.iter().map(|r| r.points).sum(),
-        max_score: reports.iter().map(|r| r.max_points).sum(),
-        tests: reports,
-    };
-    print_summary(&report);
-    if let Some(path) = &args.options.json {
-        if let Err(e) = write_json(path, &report) {
-            eprintln!(
-                "grader: cannot write the JSON report to {}: {e}",
-                path.display()
-            );
+    let runs = plan(
+        &suite,
+        &selected,
+        options.seed,
+        options.repeat,
+        options.partition,
+        options.check_determinism,
+    );
+    let report_dir = ReportDir::new(options.report_dir.clone());
+    let supervisor = match std::env::current_exe() {
+        Ok(program) => Supervisor {
+            program,
+            suite: args.file.clone(),
+            log_filter: options.log.clone(),
+        },
+        Err(e) => {
+            eprintln!("grader: cannot find its own program to run tests in: {e}");
             return EXIT_BAD_INPUT;
         }
+    };
+    let workers = match (options.in_process, options.jobs) {
+        (true, _) => 1,
+        (false, Some(jobs)) => jobs as usize,
+        (false, None) => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let classic = options.repeat == 1 && !options.check_determinism;
+
+    let mut progress = Progress::new(&runs, classic);
+    let mut results: Vec<Option<TestReport>> = vec![None; runs.len()];
+    run_all(
+        &runs,
+        workers,
+        |run: &Run<'_>| {
+            let dir = artifacts(report_dir.path(), run);
+            if options.in_process {
+                run_case(run.case, run.seed, &dir)
+            } else {
+                supervisor.run(run.case, run.seed, &dir)
+            }
+        },
+        |i, report| {
+            progress.finished(i, &report, &args.file);
+            results[i] = Some(report);
+        },
+    );
+    progress.finish();
+    let mut reports: Vec<TestReport> = results.into_iter().flatten().collect();
+    if options.check_determinism {
+        reports = compare_pairs(reports);
     }
-    if report.tests.iter().all(|t| t.passed) {
+
+    let scoring = match suite.scoring {
+        Scoring::AllOrNothing => "all_or_nothing",
+        Scoring::PerRun => "per_run",
+    };
+    let report = SuiteReport::new(
+        args.file.display().to_string(),
+        suite.lab.clone(),
+        scoring,
+        reports,
+    );
+    print_summary(&report, &args.file, !classic);
+    if let Err(e) = write_all(&report, options.json.as_deref(), &options.formats) {
+        eprintln!("grader: {e}");
+        return EXIT_BAD_INPUT;
+    }
+    report_dir.finish(report.all_passed());
+    if report.all_passed() {
         EXIT_PASSED
     } else {
         EXIT_FAILED
     }
 }
 
-fn test_report(case: &TestCase, seed: u64, outcome: &RunOutcome, wall: Duration) -> TestReport {
-    let passed = outcome.result.is_ok();
-    TestReport {
-        number: case.number,
-        name: case.name.clone(),
-        kind: case.kind.name.to_string(),
-        passed,
-        failure: outcome
-            .result
-            .as_ref()
-            .err()
-            .map(|f| f.message().to_string()),
-        points: if passed { case.points } else { 0 },
-        max_points: case.points,
-        seed,
-        virtual_ms: outcome.virtual_time.as_millis() as u64,
-        wall_ms: wall.as_millis() as u64,
-        rpcs: outcome.rpcs,
-        bytes: outcome.bytes,
-        trace_hash: format!("{:016x}", outcome.trace_hash),
-        stats: outcome
-            .stats
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect(),
-        warnings: outcome.warnings.clone(),
-    }
+/// Under --check-determinism runs come in pairs (same test, same seed):
+/// keep the first of each, failed if the second saw a different run.
+fn compare_pairs(reports: Vec<TestReport>) -> Vec<TestReport> {
+    reports
+        .chunks(2)
+        .map(|pair| {
+            let mut first = pair[0].clone();
+            if let [_, second] = pair {
+                if first.passed && second.passed && first.trace_hash != second.trace_hash {
+                    first.passed = false;
+                    first.points = 0;
+                    first.failure = Some(format!(
+                        "not deterministic: seed {} gave trace hash {} and then {}",
+                        first.seed, first.trace_hash, second.trace_hash
+                    ));
+                } else if first.passed && !second.passed {
+                    first = second.clone();
+                }
+            }
+            first
+        })
+        .collect()
 }
 
-/// `(virtual 3.1 s, wall 0.02 s, 3 servers, 58 RPCs, 17 KB)`
-fn figures(report: &TestReport) -> String {
-    let mut parts = vec![
-        format!("virtual {:.1} s", report.virtual_ms as f64 / 1000.0),
-        format!("wall {:.2} s", report.wall_ms as f64 / 1000.0),
-    ];
-    if let Some(servers) = report.stats.get("servers") {
-        parts.push(format!("{servers} servers"));
-    }
-    parts.push(format!("{} RPCs", report.rpcs));
-    parts.push(bytes(report.bytes));
-    if let Some(commands) = report.stats.get("commands") {
-        parts.push(format!("{commands} commands"));
-    }
-    format!("({})", parts.join(", "))
+/// Where runs leave their logs and reports: the `--report-dir`, or a
+/// temporary folder that is kept only when something failed.
+struct ReportDir {
+    path: PathBuf,
+    temporary: bool,
 }
 
-fn bytes(n: u64) -> String {
-    match n {
-        0..1_000 => format!("{n} B"),
-        1_000..1_000_000 => format!("{} KB", n / 1_000),
-        _ => format!("{:.1} MB", n as f64 / 1e6),
-    }
-}
-
-fn print_result(report: &TestReport, file: &Path) {
-    match &report.failure {
-        None => println!("TEST {} Passed  {}", report.number, figures(report)),
-        Some(failure) => {
-            println!("TEST {} Failed: {failure}", report.number);
-            println!("  {}", figures(report));
-            println!("  replay: {}", replay_command(file, report));
+impl ReportDir {
+    fn new(given: Option<PathBuf>) -> ReportDir {
+        match given {
+            Some(path) => ReportDir {
+                path,
+                temporary: false,
+            },
+            None => ReportDir {
+                path: std::env::temp_dir().join(format!("labkit-{}", std::process::id())),
+                temporary: true,
+            },
         }
     }
-    for warning in &report.warnings {
-        println!("  warning: {warning}");
+
+    fn path(&self) -> &Path {
+        &self.path
     }
-}
 
-/// The command that reruns exactly this test with exactly this seed.
-fn replay_command(file: &Path, report: &TestReport) -> String {
-    let program = std::env::args()
-        .next()
-        .unwrap_or_else(|| "grader".to_string());
-    format!(
-        "{program} run {} --test {} --seed {}",
-        file.display(),
-        report.number,
-        report.seed
-    )
-}
-
-fn print_summary(report: &SuiteReport) {
-    let failed = report.tests.iter().filter(|t| !t.passed).count();
-    if failed == 0 {
-        println!(
-            "ALL TESTS PASSED  (score {}/{})",
-            report.score, report.max_score
-        );
-    } else {
-        println!(
-            "{failed} OF {} TESTS FAILED  (score {}/{})",
-            report.tests.len(),
-            report.score,
-            report.max_score
-        );
+    fn finish(self, all_passed: bool) {
+        if self.temporary && all_passed {
+            let _ = std::fs::remove_dir_all(&self.path);
+        } else if self.path.exists() {
+            println!("Logs and reports: {}", self.path.display());
+        }
     }
-}
-
-fn write_json(path: &Path, report: &SuiteReport) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(report).expect("reports always serialize");
-    std::fs::write(path, text + "\n")
-}
-
-/// The suite's total points (for `list`).
-pub fn max_points(suite: &Suite) -> u32 {
-    suite.max_points()
 }

@@ -10,6 +10,7 @@
 //! Student code reaches the world through its [`Node`]: tasks spawned there
 //! belong to the node and die with it, and its RNG is the world's.
 
+mod clock;
 mod failure;
 mod node;
 mod rng;
@@ -17,6 +18,7 @@ mod run;
 mod trace;
 pub(crate) mod world;
 
+pub use clock::virtual_now;
 pub use failure::Failure;
 pub use node::{Node, NodeId};
 pub use rng::WorldRng;

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, Once};
 
 use futures::FutureExt;
 use tokio::task::{AbortHandle, JoinHandle};
+use tracing::Instrument;
 
 use super::world::lock;
 use super::{EventKind, Failure, World, WorldRng};
@@ -93,6 +94,9 @@ impl Node {
                 }
             }
         };
+        // Every event a task logs carries its node's name, so a test's log
+        // can be filtered by node (`[node{name=raft-1}]=debug`).
+        let guarded = guarded.instrument(tracing::info_span!("node", name = %self.0.name));
         let mut tasks = lock(&self.0.tasks);
         let handle = tokio::spawn(guarded);
         match tasks.as_mut() {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 
+use super::clock;
 use super::node::{install_panic_hook, panic_report};
 use super::{Event, Failure, World};
 
@@ -67,6 +68,7 @@ where
     let limit = settings.time_limit;
     let (result, world) = runtime.block_on(async {
         let world = World::new(settings.seed);
+        let _clock = clock::enter(&world);
         let body = AssertUnwindSafe(test(world.clone())).catch_unwind();
         let result = tokio::select! {
             biased;

@@ -389,7 +389,8 @@ impl Checker<'_> {
                         );
                     }
                 }
-                if let Some(case) = self.test(&path, i + 1, test, lab.as_deref(), defaults, limits) {
+                if let Some(case) = self.test(&path, i + 1, test, lab.as_deref(), defaults, limits)
+                {
                     cases.push(case);
                 }
             }

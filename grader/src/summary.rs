@@ -1,0 +1,63 @@
+//! The end of a run's output: a per-test table (for many seeds), the
+//! failing runs with their replay commands, and the verdict line.
+
+use std::path::Path;
+
+use crate::progress::replay_command;
+use crate::report::{SuiteReport, points};
+
+/// At most this many failing runs are listed one by one.
+const LISTED_FAILURES: usize = 20;
+
+/// Prints the summary; `table` adds the per-test table of runs.
+pub fn print_summary(report: &SuiteReport, suite: &Path, table: bool) {
+    if table {
+        let width = report
+            .scores
+            .iter()
+            .map(|s| s.name.len())
+            .max()
+            .unwrap_or(0);
+        println!();
+        for s in &report.scores {
+            let verdict = if s.passed == s.runs { "ok" } else { "FAILED" };
+            println!(
+                "{:>4}  {:<width$}  {:>5}/{:<5} passed  {verdict}",
+                s.number, s.name, s.passed, s.runs
+            );
+        }
+    }
+    let failed: Vec<_> = report.tests.iter().filter(|t| !t.passed).collect();
+    if table && !failed.is_empty() {
+        println!("\nFailed runs (each replays exactly):");
+        for run in failed.iter().take(LISTED_FAILURES) {
+            println!(
+                "  TEST {} seed {}: {}\n    replay: {}",
+                run.number,
+                run.seed,
+                run.failure.as_deref().unwrap_or(""),
+                replay_command(suite, run)
+            );
+        }
+        if failed.len() > LISTED_FAILURES {
+            println!(
+                "  ... and {} more (see the JSON report)",
+                failed.len() - LISTED_FAILURES
+            );
+        }
+    }
+    let failed_tests = report.scores.iter().filter(|s| s.passed < s.runs).count();
+    let score = format!(
+        "score {}/{}",
+        points(report.score),
+        points(report.max_score)
+    );
+    if failed_tests == 0 {
+        println!("ALL TESTS PASSED  ({score})");
+    } else {
+        println!(
+            "{failed_tests} OF {} TESTS FAILED  ({score})",
+            report.scores.len()
+        );
+    }
+}
