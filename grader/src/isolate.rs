@@ -126,11 +126,18 @@ impl Supervisor {
     }
 }
 
+/// How often the watchdog looks at a running child: often enough that a
+/// short test's end is noticed at once.
+const POLL: Duration = Duration::from_millis(1);
+/// Reading a process's memory costs more than asking whether it ended.
+const MEMORY_EVERY: u32 = 10;
+
 /// Waits for the child, killing it when it breaks a limit.
 fn watch(child: &mut Child, limits: &TestLimits, log: &Arc<Mutex<Log>>) -> Ending {
     let started = Instant::now();
-    let mut pause = Duration::from_millis(1);
+    let mut tick = 0u32;
     loop {
+        tick = tick.wrapping_add(1);
         match child.try_wait() {
             Ok(Some(status)) => return Ending::Exited(status),
             Ok(None) => {}
@@ -139,32 +146,22 @@ fn watch(child: &mut Child, limits: &TestLimits, log: &Arc<Mutex<Log>>) -> Endin
         if started.elapsed() > limits.wall_timeout {
             return kill(
                 child,
-                format!(
-                    "timed out after {} of wall time",
-                    human_duration(limits.wall_timeout)
-                ),
+                format!("timed out after {} of wall time", human_duration(limits.wall_timeout)),
             );
         }
-        if resident_bytes(child.id()).is_some_and(|rss| rss > limits.memory_limit) {
+        if tick % MEMORY_EVERY == 0 && resident_bytes(child.id()).is_some_and(|rss| rss > limits.memory_limit) {
             return kill(
                 child,
-                format!(
-                    "killed: over the {} memory limit",
-                    human_bytes(limits.memory_limit)
-                ),
+                format!("killed: over the {} memory limit", human_bytes(limits.memory_limit)),
             );
         }
         if log.lock().unwrap_or_else(|e| e.into_inner()).over_limit() {
             return kill(
                 child,
-                format!(
-                    "killed: wrote more than the {} output limit",
-                    human_bytes(OUTPUT_LIMIT)
-                ),
+                format!("killed: wrote more than the {} output limit", human_bytes(OUTPUT_LIMIT)),
             );
         }
-        thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(10));
+        thread::sleep(POLL);
     }
 }
 
