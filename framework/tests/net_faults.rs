@@ -321,3 +321,21 @@ fn fault_settings_are_plain_data() {
     );
     assert!(serde_json::from_str::<Faults>(r#"{"unrelaible": true}"#).is_err());
 }
+
+#[test]
+fn a_hook_runs_before_each_call_in_the_handlers_task() {
+    let outcome = run(&RunSettings::new(13), |world| async move {
+        let service = Service::new("Echo", ())
+            .method(ECHO, |(), text: String| async move { text })
+            .build()
+            .before_each(|method| assert_ne!(method, "Echo", "injected fault"));
+        world.net().add_server("s", Server::new(world.node("s")).with(service));
+        let e = end(&world, "e", "s");
+        let _ = e.call(ECHO, &"x".to_string()).await;
+        sleep(Duration::from_secs(1)).await;
+        Ok(())
+    });
+    let message = outcome.result.unwrap_err().message().to_string();
+    assert!(message.starts_with("s panicked at "), "{message}");
+    assert!(message.contains("injected fault"), "{message}");
+}

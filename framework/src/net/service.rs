@@ -108,6 +108,27 @@ impl Service {
         &self.name
     }
 
+    /// Runs `hook` with the method's name (`AppendEntries`) at the start of
+    /// every call the service handles, in the handler's task: for logging
+    /// calls, or for injecting faults (a panic, a stall) in a test of the
+    /// kit itself.
+    pub fn before_each(mut self, hook: impl Fn(&'static str) + Send + Sync + 'static) -> Service {
+        let hook = Arc::new(hook);
+        for (&method, handler) in self.methods.iter_mut() {
+            let (inner, hook) = (handler.clone(), hook.clone());
+            *handler = Arc::new(move |request: &[u8]| {
+                let reply = inner(request)?;
+                let hook = hook.clone();
+                Ok(async move {
+                    hook(method);
+                    reply.await
+                }
+                .boxed())
+            });
+        }
+        self
+    }
+
     pub(crate) fn handler(&self, method: &str) -> Option<&Handler> {
         self.methods.get(method)
     }

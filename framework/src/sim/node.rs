@@ -141,9 +141,10 @@ thread_local! {
 }
 
 /// Installs (once per process) a panic hook that remembers each panic's
-/// location for [`panic_report`]. Panics in a world become failures that
-/// carry their message and location, so the standard hook's report is only
-/// printed when `RUST_BACKTRACE` asks for a backtrace.
+/// location for [`panic_report`]. A panic inside a running world becomes a
+/// failure that carries its message and location, so there the standard
+/// hook's report is printed only when `RUST_BACKTRACE` asks for a
+/// backtrace; elsewhere it is printed as usual.
 pub(crate) fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -154,7 +155,7 @@ pub(crate) fn install_panic_hook() {
                 let at = format!("{}:{}:{}", at.file(), at.line(), at.column());
                 LAST_PANIC_AT.with(|slot| *slot.borrow_mut() = Some(at));
             }
-            if backtraces {
+            if backtraces || super::virtual_now().is_none() {
                 previous(info);
             }
         }));
