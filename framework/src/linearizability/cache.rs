@@ -44,7 +44,7 @@ impl Cache {
             if slot.state == EMPTY {
                 break;
             }
-            if slot.hash == hash && slot.state == state && self.entry_bits(slot.entry) == bits {
+            if slot.hash == hash && slot.state == state && same_words(self.entry_bits(slot.entry), bits) {
                 return false;
             }
             i = (i + 1) & mask;
@@ -88,6 +88,13 @@ impl Cache {
             self.slots[i] = slot;
         }
     }
+}
+
+/// Word-by-word equality: bitsets are a few words long, where a call to
+/// `memcmp` (what slice equality compiles to) costs more than the compare.
+#[inline]
+fn same_words(a: &[u64], b: &[u64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 #[cfg(test)]

@@ -238,6 +238,12 @@ impl<'h, M: Model> Scheduler<'h, M> {
                 self.account(&mut part);
                 if progress != Progress::Paused {
                     part.outcome = Some(progress);
+                    if progress == Progress::Linearizable {
+                        // Decided for good: give the memory back now, so a
+                        // long check holds only its open partitions' tables.
+                        part.search.free_tables();
+                        self.account(&mut part);
+                    }
                     if progress == Progress::Illegal {
                         self.lowest_illegal.fetch_min(p, Ordering::Relaxed);
                     }
@@ -253,8 +259,10 @@ impl<'h, M: Model> Scheduler<'h, M> {
     /// Updates the shared byte total with this part's growth.
     fn account(&self, part: &mut Part<'h, M>) {
         let bytes = part.search.bytes();
-        if bytes > part.bytes {
+        if bytes >= part.bytes {
             self.bytes.fetch_add(bytes - part.bytes, Ordering::Relaxed);
+        } else {
+            self.bytes.fetch_sub(part.bytes - bytes, Ordering::Relaxed);
         }
         part.bytes = bytes;
     }

@@ -1,6 +1,7 @@
 //! The [`Model`] trait: what a checked object is supposed to do, as a pure
 //! state machine.
 
+use std::borrow::Cow;
 use std::hash::Hash;
 
 use super::history::Operation;
@@ -34,12 +35,16 @@ pub trait Model: Sync {
 
     /// If an operation with this input can return this output in `state`,
     /// the state after it; `None` if that answer is impossible there.
-    fn step(
+    ///
+    /// Return `Cow::Borrowed(state)` when the state does not change (reads):
+    /// the checker then builds and looks up no new state, which matters
+    /// when states are large (a key/value store's strings).
+    fn step<'s>(
         &self,
-        state: &Self::State,
+        state: &'s Self::State,
         input: &Self::Input,
         output: &Self::Output,
-    ) -> Option<Self::State>;
+    ) -> Option<Cow<'s, Self::State>>;
 
     /// Splits a history into independent parts that can be checked apart
     /// (for a key/value store: one part per key). The history is

@@ -16,8 +16,13 @@
 //! (state, operation) pair). The search runs in slices of steps and can be
 //! paused and resumed, which lets the scheduler interleave partitions.
 
+use std::borrow::Cow;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+
 use super::cache::Cache;
-use super::hash::{FxHashMap, mix64};
+use super::hash::{FxBuild, mix64};
 use super::history::Operation;
 use super::model::Model;
 
@@ -43,6 +48,8 @@ struct Node {
 
 /// Marks an illegal step in the transition memo.
 const ILLEGAL: u32 = u32::MAX;
+/// Marks an empty memo slot (no real key has op bits all ones).
+const NO_KEY: u64 = u64::MAX;
 
 /// The resumable search over one partition.
 pub(crate) struct Search<'h, M: Model> {
@@ -60,10 +67,16 @@ pub(crate) struct Search<'h, M: Model> {
     /// updated in O(1) per step instead of rehashing the bitset).
     bits_hash: u64,
     keys: Vec<u64>,
+    /// Interned states: an id is a position here; `state_ids` finds the id
+    /// of a state by its hash, without storing the state twice, and keeps
+    /// the hash so that growing the table never rehashes a state.
     states: Vec<M::State>,
-    state_ids: FxHashMap<M::State, u32>,
-    /// `(state << 32 | op)` to the state after, or `ILLEGAL`.
-    transitions: FxHashMap<u64, u32>,
+    state_ids: HashTable<(u64, u32)>,
+    /// A lossy memo of transitions: slot `hash(state, op)` holds the last
+    /// `(state << 32 | op, state after or ILLEGAL)` computed there. Fixed
+    /// size, so it never rehashes; a miss just steps the model again.
+    memo: Vec<(u64, u32)>,
+    memo_shift: u32,
     cache: Cache,
     steps: u64,
     recorder: Option<Recorder>,
@@ -105,9 +118,12 @@ impl<'h, M: Model> Search<'h, M> {
             nodes.push(Node { prev: id - 1, next: (id + 1) % len, code: op << 1 | u32::from(is_ret) });
         }
         let words = n.div_ceil(64).max(1);
+        // Room for about 16 states per operation, within 2^8..2^16 slots.
+        let memo_bits = (n * 16).next_power_of_two().trailing_zeros().clamp(8, 16);
         let init = model.init();
-        let mut state_ids = FxHashMap::default();
-        state_ids.insert(init.clone(), 0);
+        let mut state_ids = HashTable::new();
+        let hash = FxBuild::default().hash_one(&init);
+        state_ids.insert_unique(hash, (hash, 0), |&(h, _)| h);
         Search {
             model,
             ops,
@@ -122,7 +138,8 @@ impl<'h, M: Model> Search<'h, M> {
             keys: (0..n as u64).map(mix64).collect(),
             states: vec![init],
             state_ids,
-            transitions: FxHashMap::default(),
+            memo: vec![(NO_KEY, 0); 1 << memo_bits],
+            memo_shift: 64 - memo_bits,
             cache: Cache::new(words),
             steps: 0,
             recorder: None,
@@ -145,8 +162,8 @@ impl<'h, M: Model> Search<'h, M> {
     pub(crate) fn bytes(&self) -> usize {
         let state = size_of::<M::State>();
         self.cache.bytes()
-            + self.transitions.capacity() * (size_of::<(u64, u32)>() + 1)
-            + self.state_ids.capacity() * (state + size_of::<u32>() + 1)
+            + self.memo.capacity() * size_of::<(u64, u32)>()
+            + self.state_ids.capacity() * (size_of::<(u64, u32)>() + 1)
             + self.states.capacity() * state
             + self.nodes.capacity() * size_of::<Node>()
     }
@@ -216,25 +233,42 @@ impl<'h, M: Model> Search<'h, M> {
     #[inline]
     fn transition(&mut self, state: u32, op: u32) -> Option<u32> {
         let key = u64::from(state) << 32 | u64::from(op);
-        if let Some(&after) = self.transitions.get(&key) {
+        let slot = (mix64(key) >> self.memo_shift) as usize;
+        let (seen, after) = self.memo[slot];
+        if seen == key {
             return (after != ILLEGAL).then_some(after);
         }
         let operation = self.ops[op as usize];
         let after = match self.model.step(&self.states[state as usize], &operation.input, &operation.output) {
             None => ILLEGAL,
-            Some(next) => match self.state_ids.get(&next) {
-                Some(&id) => id,
-                None => {
-                    let id = u32::try_from(self.states.len()).expect("fewer than 2^32 states");
-                    assert!(id != ILLEGAL, "too many distinct states");
-                    self.state_ids.insert(next.clone(), id);
-                    self.states.push(next);
-                    id
-                }
-            },
+            Some(Cow::Borrowed(_)) => state,
+            Some(Cow::Owned(next)) => self.intern(next),
         };
-        self.transitions.insert(key, after);
+        self.memo[slot] = (key, after);
         (after != ILLEGAL).then_some(after)
+    }
+
+    /// The id of `state`, new or not.
+    fn intern(&mut self, state: M::State) -> u32 {
+        let hash = FxBuild::default().hash_one(&state);
+        let states = &self.states;
+        if let Some(&(_, id)) = self.state_ids.find(hash, |&(h, id)| h == hash && states[id as usize] == state) {
+            return id;
+        }
+        let id = u32::try_from(states.len()).expect("fewer than 2^32 states");
+        assert!(id != ILLEGAL, "too many distinct states");
+        self.state_ids.insert_unique(hash, (hash, id), |&(h, _)| h);
+        self.states.push(state);
+        id
+    }
+
+    /// Drops the tables of a decided search, keeping its step count.
+    pub(crate) fn free_tables(&mut self) {
+        self.cache = Cache::new(1);
+        self.states = Vec::new();
+        self.state_ids = HashTable::new();
+        self.memo = Vec::new();
+        self.recorder = None;
     }
 
     #[inline]

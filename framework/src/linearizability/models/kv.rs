@@ -1,6 +1,7 @@
 //! The key/value model of the KV and shard labs: `get`, `put` and `append`
 //! on string keys and values, partitioned by key.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -84,19 +85,19 @@ impl Model for KvModel {
         String::new()
     }
 
-    fn step(&self, state: &String, input: &KvInput, output: &KvOutput) -> Option<String> {
+    fn step<'s>(&self, state: &'s String, input: &KvInput, output: &KvOutput) -> Option<Cow<'s, String>> {
         // A put or append of unknown outcome is taken as done: its return is
         // at the end of the history, so "never happened" is the same as
         // "happened after everything else".
         match (input.op, output) {
-            (KvOp::Get, KvOutput::Value(read)) => (read == state).then(|| state.clone()),
-            (KvOp::Get, KvOutput::Unknown) => Some(state.clone()),
-            (KvOp::Put, _) => Some(input.value.clone()),
+            (KvOp::Get, KvOutput::Value(read)) => (read == state).then_some(Cow::Borrowed(state)),
+            (KvOp::Get, KvOutput::Unknown) => Some(Cow::Borrowed(state)),
+            (KvOp::Put, _) => Some(Cow::Owned(input.value.clone())),
             (KvOp::Append, _) => {
                 let mut next = String::with_capacity(state.len() + input.value.len());
                 next.push_str(state);
                 next.push_str(&input.value);
-                Some(next)
+                Some(Cow::Owned(next))
             }
         }
     }
@@ -136,12 +137,13 @@ mod tests {
     #[test]
     fn get_sees_the_value_and_writes_change_it() {
         let m = KvModel;
+        let step = |s: &String, i: KvInput, o: KvOutput| m.step(s, &i, &o).map(Cow::into_owned);
         let s = m.init();
-        assert_eq!(m.step(&s, &KvInput::get("k"), &KvOutput::Value(String::new())), Some(String::new()));
-        assert_eq!(m.step(&s, &KvInput::get("k"), &KvOutput::Value("x".into())), None);
-        let s = m.step(&s, &KvInput::put("k", "a"), &KvOutput::done()).unwrap();
-        let s = m.step(&s, &KvInput::append("k", "b"), &KvOutput::Unknown).unwrap();
+        assert_eq!(step(&s, KvInput::get("k"), KvOutput::Value(String::new())), Some(String::new()));
+        assert_eq!(step(&s, KvInput::get("k"), KvOutput::Value("x".into())), None);
+        let s = step(&s, KvInput::put("k", "a"), KvOutput::done()).unwrap();
+        let s = step(&s, KvInput::append("k", "b"), KvOutput::Unknown).unwrap();
         assert_eq!(s, "ab");
-        assert_eq!(m.step(&s, &KvInput::get("k"), &KvOutput::Unknown), Some("ab".into()));
+        assert_eq!(step(&s, KvInput::get("k"), KvOutput::Unknown), Some("ab".into()));
     }
 }

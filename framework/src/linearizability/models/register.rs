@@ -2,6 +2,8 @@
 //! operations may have unknown outcomes: the model of the Jepsen etcd
 //! histories.
 
+use std::borrow::Cow;
+
 use crate::linearizability::model::Model;
 
 /// A register holding an integer or nothing (never written). One register,
@@ -39,6 +41,29 @@ pub enum RegisterOutput {
     Unknown,
 }
 
+impl RegisterModel {
+    /// The etcd register's rules; the trait's `step` wraps this.
+    fn next_state(state: Option<i64>, input: &RegisterInput, output: &RegisterOutput) -> Option<Option<i64>> {
+        use RegisterOutput::{Cas, Read, Unknown, Written};
+        // Writes and swaps of unknown outcome are taken as done: their return
+        // is at the end of the history, so "never happened" is the same as
+        // "happened after everything else".
+        match (*input, *output) {
+            (RegisterInput::Read, Read(seen)) => (seen == state).then_some(state),
+            (RegisterInput::Read, Unknown) => Some(state),
+            (RegisterInput::Write(v), Written | Unknown) => Some(Some(v)),
+            (RegisterInput::Cas { from, to }, Cas(swapped)) => {
+                let matches = state == Some(from);
+                (matches == swapped).then_some(if matches { Some(to) } else { state })
+            }
+            (RegisterInput::Cas { from, to }, Unknown) => Some(if state == Some(from) { Some(to) } else { state }),
+            // An answer of the wrong kind (a read answered "written") can
+            // never happen.
+            _ => None,
+        }
+    }
+}
+
 impl Model for RegisterModel {
     /// The value, `None` before any write.
     type State = Option<i64>;
@@ -49,24 +74,13 @@ impl Model for RegisterModel {
         None
     }
 
-    fn step(&self, state: &Option<i64>, input: &RegisterInput, output: &RegisterOutput) -> Option<Option<i64>> {
-        use RegisterOutput::{Cas, Read, Unknown, Written};
-        // Writes and swaps of unknown outcome are taken as done: their return
-        // is at the end of the history, so "never happened" is the same as
-        // "happened after everything else".
-        match (*input, *output) {
-            (RegisterInput::Read, Read(seen)) => (seen == *state).then_some(*state),
-            (RegisterInput::Read, Unknown) => Some(*state),
-            (RegisterInput::Write(v), Written | Unknown) => Some(Some(v)),
-            (RegisterInput::Cas { from, to }, Cas(swapped)) => {
-                let matches = *state == Some(from);
-                (matches == swapped).then_some(if matches { Some(to) } else { *state })
-            }
-            (RegisterInput::Cas { from, to }, Unknown) => Some(if *state == Some(from) { Some(to) } else { *state }),
-            // An answer of the wrong kind (a read answered "written") can
-            // never happen.
-            _ => None,
-        }
+    fn step<'s>(
+        &self,
+        state: &'s Option<i64>,
+        input: &RegisterInput,
+        output: &RegisterOutput,
+    ) -> Option<Cow<'s, Option<i64>>> {
+        Self::next_state(*state, input, output).map(Cow::Owned)
     }
 
     fn describe_operation(&self, input: &RegisterInput, output: &RegisterOutput) -> String {
@@ -97,15 +111,14 @@ mod tests {
 
     #[test]
     fn steps_follow_the_etcd_rules() {
-        let m = RegisterModel;
-        assert_eq!(m.step(&None, &Read, &RegisterOutput::Read(None)), Some(None));
-        assert_eq!(m.step(&Some(1), &Read, &RegisterOutput::Read(None)), None);
-        assert_eq!(m.step(&Some(1), &Read, &RegisterOutput::Unknown), Some(Some(1)));
-        assert_eq!(m.step(&None, &Write(3), &RegisterOutput::Unknown), Some(Some(3)));
-        assert_eq!(m.step(&Some(1), &Cas { from: 1, to: 2 }, &RegisterOutput::Cas(true)), Some(Some(2)));
-        assert_eq!(m.step(&Some(1), &Cas { from: 1, to: 2 }, &RegisterOutput::Cas(false)), None);
-        assert_eq!(m.step(&Some(0), &Cas { from: 1, to: 2 }, &RegisterOutput::Cas(false)), Some(Some(0)));
-        assert_eq!(m.step(&Some(0), &Cas { from: 1, to: 2 }, &RegisterOutput::Unknown), Some(Some(0)));
-        assert_eq!(m.step(&None, &Read, &RegisterOutput::Written), None);
+        assert_eq!(RegisterModel::next_state(None, &Read, &RegisterOutput::Read(None)), Some(None));
+        assert_eq!(RegisterModel::next_state(Some(1), &Read, &RegisterOutput::Read(None)), None);
+        assert_eq!(RegisterModel::next_state(Some(1), &Read, &RegisterOutput::Unknown), Some(Some(1)));
+        assert_eq!(RegisterModel::next_state(None, &Write(3), &RegisterOutput::Unknown), Some(Some(3)));
+        assert_eq!(RegisterModel::next_state(Some(1), &Cas { from: 1, to: 2 }, &RegisterOutput::Cas(true)), Some(Some(2)));
+        assert_eq!(RegisterModel::next_state(Some(1), &Cas { from: 1, to: 2 }, &RegisterOutput::Cas(false)), None);
+        assert_eq!(RegisterModel::next_state(Some(0), &Cas { from: 1, to: 2 }, &RegisterOutput::Cas(false)), Some(Some(0)));
+        assert_eq!(RegisterModel::next_state(Some(0), &Cas { from: 1, to: 2 }, &RegisterOutput::Unknown), Some(Some(0)));
+        assert_eq!(RegisterModel::next_state(None, &Read, &RegisterOutput::Written), None);
     }
 }
