@@ -61,6 +61,7 @@ impl Cache {
     }
 
     /// How many configurations are stored.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }

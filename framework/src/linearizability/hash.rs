@@ -64,11 +64,8 @@ impl Hasher for FxHasher {
     }
 }
 
-/// A `HashMap`/`HashSet` hasher builder with no random state.
+/// A hasher builder with no random state.
 pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
-
-/// A `HashMap` with [`FxHasher`].
-pub(crate) type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
 
 /// Scrambles a 64-bit value so that every input bit affects every output bit
 /// (splitmix64's finaliser). Used for the per-operation keys of the bitset

@@ -38,11 +38,15 @@
 //!
 //! # Adding a model for a lab
 //!
-//! Implement [`Model`]: a state (`Clone + Eq + Hash`), a pure `step`, and
-//! descriptions for the report; split into independent parts only where the
-//! parts truly never interact. A counter that clients increment and read:
+//! Implement [`Model`]: a state (`Clone + Eq + Hash`), a pure `step`
+//! (returning `Cow::Borrowed` when the state stays as it is), and
+//! descriptions for the report; override `partition` only where parts truly
+//! never interact. Put it beside the lab's harness, build the history with
+//! [`HistoryBuilder`], and call [`check`]. A counter that clients increment
+//! and read:
 //!
 //! ```
+//! use std::borrow::Cow;
 //! use framework::linearizability::{check, CheckOptions, Model, Operation};
 //!
 //! struct Counter;
@@ -55,10 +59,10 @@
 //!
 //!     fn init(&self) -> u64 { 0 }
 //!
-//!     fn step(&self, state: &u64, input: &Op, output: &u64) -> Option<u64> {
+//!     fn step<'s>(&self, state: &'s u64, input: &Op, output: &u64) -> Option<Cow<'s, u64>> {
 //!         match input {
-//!             Op::Increment => Some(state + 1),
-//!             Op::Read => (output == state).then_some(*state),
+//!             Op::Increment => Some(Cow::Owned(state + 1)),
+//!             Op::Read => (output == state).then_some(Cow::Borrowed(state)),
 //!         }
 //!     }
 //!
@@ -81,18 +85,31 @@
 //!
 //! # The search, and what makes it fast
 //!
-//! See [`search`](self) internals: dense operation numbers, a linked list in
-//! flat arrays, interned states with a memo of transitions, and a cache of
-//! (bitset, state) pairs with 16-byte slots. [`CheckOptions::threads`] sets
-//! how many threads search partitions (default: one per core).
+//! Dense operation numbers, the call/return list in flat arrays (lifted and
+//! restored in O(1)), interned states (the hot loop moves `u32`s) with a
+//! fixed-size memo of transitions, a Zobrist hash of the linearized set
+//! updated in O(1) per step, and a cache of (bitset, state) pairs with
+//! 16-byte slots and the bitsets in one arena. Partitions are searched in
+//! rounds of doubling step budgets, on [`CheckOptions::threads`] threads
+//! (default: one per core), and the first round that refutes one ends the
+//! check: see [`check`].
+//!
+//! # Limits
+//!
+//! [`CheckOptions`] holds a wall-clock timeout and a memory budget (the
+//! search tables' bytes, summed over partitions); hitting either gives
+//! [`Verdict::Unknown`] with the reason, which
+//! [`CheckResult::is_linearizable`] never counts as a pass.
 
 mod cache;
 mod check;
 pub mod formats;
 mod hash;
 mod history;
+mod minimize;
 mod model;
 pub mod models;
+pub mod report;
 mod search;
 mod verdict;
 

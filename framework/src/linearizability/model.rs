@@ -53,7 +53,7 @@ pub trait Model: Sync {
     ///
     /// The default is one part holding everything.
     fn partition(&self, history: &[Operation<Self::Input, Self::Output>]) -> Vec<Partition> {
-        vec![Partition { label: String::from("all operations"), ops: (0..history.len()).collect() }]
+        vec![Partition { label: String::from("whole history"), ops: (0..history.len()).collect() }]
     }
 
     /// A short description of an operation for the report, such as
@@ -68,7 +68,7 @@ pub trait Model: Sync {
 /// operations in the history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Partition {
-    /// What the part is, for people: `key "3"`, `all operations`.
+    /// What the part is, for people: `key "3"`, `whole history`.
     pub label: String,
     /// Indices into the history, each in exactly one partition.
     pub ops: Vec<usize>,

@@ -89,6 +89,34 @@ impl<'h, M: Model> Search<'h, M> {
         history: &'h [Operation<M::Input, M::Output>],
         members: &[usize],
     ) -> Self {
+        Self::build(model, history, members, true)
+    }
+
+    /// Whether every operation's answer is possible in some state the
+    /// search reached (after a finished search: in some state that a legal
+    /// order of a prefix leads to).
+    pub(crate) fn explains_every_op(&self) -> bool {
+        self.ops
+            .iter()
+            .all(|op| self.states.iter().any(|s| self.model.step(s, &op.input, &op.output).is_some()))
+    }
+
+    /// A search over `members` as if they were all concurrent: is there any
+    /// order at all in which the model accepts them?
+    pub(crate) fn untimed(
+        model: &'h M,
+        history: &'h [Operation<M::Input, M::Output>],
+        members: &[usize],
+    ) -> Self {
+        Self::build(model, history, members, false)
+    }
+
+    fn build(
+        model: &'h M,
+        history: &'h [Operation<M::Input, M::Output>],
+        members: &[usize],
+        timed: bool,
+    ) -> Self {
         let ops: Vec<_> = members.iter().map(|&i| &history[i]).collect();
         let n = ops.len();
         assert!(n < (u32::MAX >> 2) as usize, "too many operations in one partition");
@@ -99,8 +127,9 @@ impl<'h, M: Model> Search<'h, M> {
         // then by operation, so the order never depends on sort stability.
         let mut entries: Vec<(i64, bool, u32)> = Vec::with_capacity(2 * n);
         for (i, op) in ops.iter().enumerate() {
-            entries.push((op.call, false, i as u32));
-            entries.push((op.ret, true, i as u32));
+            let (call, ret) = if timed { (op.call, op.ret) } else { (0, 1) };
+            entries.push((call, false, i as u32));
+            entries.push((ret, true, i as u32));
         }
         entries.sort_unstable();
         let len = entries.len() as u32 + 1;
@@ -166,11 +195,6 @@ impl<'h, M: Model> Search<'h, M> {
             + self.state_ids.capacity() * (size_of::<(u64, u32)>() + 1)
             + self.states.capacity() * state
             + self.nodes.capacity() * size_of::<Node>()
-    }
-
-    /// Configurations remembered so far.
-    pub(crate) fn configurations(&self) -> usize {
-        self.cache.len()
     }
 
     /// Searches for at most `max_steps` more steps.

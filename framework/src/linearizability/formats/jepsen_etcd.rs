@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn bad_lines_say_where_and_what_was_expected() {
         let err = parse("INFO  jepsen.util - 1\t:invoke\t:cas\t[3]\n").unwrap_err();
-        assert_eq!(err.to_string(), "1:35: expected `[FROM TO]` with two integers, found `[3]`");
+        assert_eq!(err.to_string(), "1:36: expected `[FROM TO]` with two integers, found `[3]`");
         let err = parse("INFO  jepsen.util - x\t:invoke\t:read\tnil\n").unwrap_err();
         assert_eq!(err.to_string(), "1:21: expected a process number, found `x`");
     }

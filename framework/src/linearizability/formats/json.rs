@@ -320,7 +320,7 @@ mod tests {
         let ops = h.finish(KvOutput::Unknown);
         let text = kv_to_json(&ops);
         assert_eq!(parse_kv(&text).unwrap(), ops);
-        assert_eq!(text.lines().count(), 8, "one operation per line:\n{text}");
+        assert_eq!(text.lines().count(), 9, "one operation per line:\n{text}");
     }
 
     #[test]

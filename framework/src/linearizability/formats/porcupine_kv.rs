@@ -133,9 +133,13 @@ impl<'a> Cursor<'a> {
         self.text[..self.pos].chars().count() + 1
     }
 
+    /// An error showing the token here: up to a separator, or one
+    /// character.
     fn error(&self, expected: impl Into<String>) -> ParseError {
-        let found: String = self.rest().chars().take(12).collect();
-        ParseError::new(self.number, self.column(), expected, shown(&found))
+        let rest = self.rest();
+        let token = rest.find([' ', ',', '}']).map_or(rest, |end| &rest[..end]);
+        let token = if token.is_empty() { rest.get(..1).unwrap_or("") } else { token };
+        ParseError::new(self.number, self.column(), expected, shown(token))
     }
 
     fn literal(&mut self, literal: &str) -> Result<(), ParseError> {
@@ -200,9 +204,9 @@ mod tests {
     #[test]
     fn bad_lines_say_where_and_what_was_expected() {
         let err = parse("{:process 0, :type :invoke, :f :scan, :key \"a\", :value nil}\n").unwrap_err();
-        assert_eq!(err.to_string(), "1:33: expected `get`, `put` or `append`, found `scan, :key \"a`");
+        assert_eq!(err.to_string(), "1:33: expected `get`, `put` or `append`, found `scan`");
         let err = parse("\n{:process 0, :type :ok, :f :get, :key \"a\", :value \"\"}\n").unwrap_err();
-        assert_eq!((err.line, err.column), (2, 21));
+        assert_eq!((err.line, err.column), (2, 20));
         assert!(err.expected.contains("`:invoke`"), "{err}");
     }
 }
