@@ -79,7 +79,10 @@ impl ClientEnd {
         match postcard::from_bytes(&reply) {
             Ok(reply) => Ok(reply),
             Err(e) => {
-                self.fail_world(format!("the reply of {} does not decode: {e}", method.name()));
+                self.fail_world(format!(
+                    "the reply of {} does not decode: {e}",
+                    method.name()
+                ));
                 Err(RpcError(Reason::Refused))
             }
         }
@@ -92,7 +95,11 @@ impl ClientEnd {
     }
 
     /// The emulator's per-request algorithm (see the module's fault table).
-    async fn call_bytes(&self, method: &'static str, request: Vec<u8>) -> Result<Vec<u8>, RpcError> {
+    async fn call_bytes(
+        &self,
+        method: &'static str,
+        request: Vec<u8>,
+    ) -> Result<Vec<u8>, RpcError> {
         let Some(world) = self.net.world().upgrade() else {
             return Err(RpcError(Reason::TestOver));
         };
@@ -147,7 +154,9 @@ impl ClientEnd {
         let reply = match handler(&request) {
             Ok(reply) => reply,
             Err(what) => {
-                world.fail(Failure::new(format!("RPC {method} to server {server_name}: {what}")));
+                world.fail(Failure::new(format!(
+                    "RPC {method} to server {server_name}: {what}"
+                )));
                 return fail(Reason::Refused);
             }
         };
@@ -198,4 +207,3 @@ impl fmt::Debug for ClientEnd {
         write!(f, "ClientEnd({})", self.name)
     }
 }
-

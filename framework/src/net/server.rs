@@ -31,7 +31,8 @@ impl Server {
     /// if the server is already on the network.
     pub fn with(mut self, service: impl Into<Service>) -> Self {
         let service = service.into();
-        let inner = Arc::get_mut(&mut self.0).expect("add services before adding the server to the network");
+        let inner = Arc::get_mut(&mut self.0)
+            .expect("add services before adding the server to the network");
         let name = service.name().to_string();
         assert!(
             inner.services.insert(name.clone(), service).is_none(),

@@ -90,7 +90,10 @@ pub struct ServiceBuilder<S> {
 impl Service {
     /// Starts a service called `name` whose handlers get clones of `state`.
     #[allow(clippy::new_ret_no_self)]
-    pub fn new<S: Clone + Send + Sync + 'static>(name: impl Into<String>, state: S) -> ServiceBuilder<S> {
+    pub fn new<S: Clone + Send + Sync + 'static>(
+        name: impl Into<String>,
+        state: S,
+    ) -> ServiceBuilder<S> {
         ServiceBuilder {
             service: Service {
                 name: name.into(),
@@ -127,9 +130,11 @@ impl<S: Clone + Send + Sync + 'static> ServiceBuilder<S> {
     {
         let (service, name) = split(method.name());
         assert_eq!(
-            service, self.service.name,
+            service,
+            self.service.name,
             "method {} does not belong to service {}",
-            method.name(), self.service.name
+            method.name(),
+            self.service.name
         );
         let state = self.state.clone();
         let erased: Handler = Arc::new(move |request: &[u8]| {
@@ -140,7 +145,10 @@ impl<S: Clone + Send + Sync + 'static> ServiceBuilder<S> {
                 .map(|r| postcard::to_allocvec(&r).expect("replies always serialize"))
                 .boxed())
         });
-        let previous = self.service.methods.insert(name_static(method.name(), name), erased);
+        let previous = self
+            .service
+            .methods
+            .insert(name_static(method.name(), name), erased);
         assert!(previous.is_none(), "method {} added twice", method.name());
         self
     }

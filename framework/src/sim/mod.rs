@@ -27,5 +27,7 @@ pub use world::World;
 /// Virtual time, re-exported so that student code never reaches for
 /// `std::time`: these follow the world's paused clock.
 pub mod time {
-    pub use tokio::time::{Duration, Instant, Interval, MissedTickBehavior, interval, sleep, timeout};
+    pub use tokio::time::{
+        Duration, Instant, Interval, MissedTickBehavior, interval, sleep, timeout,
+    };
 }

@@ -88,10 +88,7 @@ impl Node {
             match AssertUnwindSafe(future).catch_unwind().await {
                 Ok(output) => output,
                 Err(panic) => {
-                    world.fail(Failure::new(format!(
-                        "{name} {}",
-                        panic_report(&*panic)
-                    )));
+                    world.fail(Failure::new(format!("{name} {}", panic_report(&*panic))));
                     std::future::pending().await
                 }
             }
