@@ -56,10 +56,23 @@ fn main() {
         println!("  {file:<16} {:>10.3} ms", ms(median));
         kv.push((file, median));
     }
-    let kv_median = |name: &str| kv.iter().find(|(f, _)| f == name).map_or(Duration::ZERO, |(_, d)| *d);
-    println!("etcd 000-069, sum of medians: {:>8.3} ms   (budget 115 ms; porcupine 229 ms)", ms(etcd_sum));
-    println!("c50-ok median:                {:>8.3} ms   (budget 55 ms; porcupine 110 ms)", ms(kv_median("c50-ok.txt")));
-    println!("c50-bad median:               {:>8.3} ms   (budget 25 ms)", ms(kv_median("c50-bad.txt")));
+    let kv_median = |name: &str| {
+        kv.iter()
+            .find(|(f, _)| f == name)
+            .map_or(Duration::ZERO, |(_, d)| *d)
+    };
+    println!(
+        "etcd 000-069, sum of medians: {:>8.3} ms   (budget 115 ms; porcupine 229 ms)",
+        ms(etcd_sum)
+    );
+    println!(
+        "c50-ok median:                {:>8.3} ms   (budget 55 ms; porcupine 110 ms)",
+        ms(kv_median("c50-ok.txt"))
+    );
+    println!(
+        "c50-bad median:               {:>8.3} ms   (budget 25 ms)",
+        ms(kv_median("c50-bad.txt"))
+    );
 
     let child = std::process::Command::new(std::env::current_exe().expect("own path"))
         .arg("--peak-memory")
@@ -105,13 +118,25 @@ fn ms(d: Duration) -> f64 {
 fn peak_memory_child(file: &Path) {
     let text = std::fs::read_to_string(file).expect("readable");
     let history = porcupine_kv::parse(&text).expect("parses");
-    let result = check(&KvModel, &history, &CheckOptions::default().no_timeout().threads(1));
+    let result = check(
+        &KvModel,
+        &history,
+        &CheckOptions::default().no_timeout().threads(1),
+    );
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let hwm = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap_or("VmHWM: unavailable");
-    let kib: f64 = hwm.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .unwrap_or("VmHWM: unavailable");
+    let kib: f64 = hwm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN);
     println!(
         "peak memory checking {} ({}): {:.1} MiB (VmHWM, whole process; budget 62 MiB)",
-        file.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        file.file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
         result.verdict,
         kib / 1024.0
     );

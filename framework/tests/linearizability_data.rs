@@ -12,7 +12,9 @@ use framework::linearizability::models::register::RegisterModel;
 use framework::linearizability::{CheckOptions, Model, Operation, Verdict, check};
 
 fn data_dir(sub: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/porcupine").join(sub);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/porcupine")
+        .join(sub);
     if dir.join("expected.txt").is_file() {
         Some(dir)
     } else {
@@ -31,22 +33,35 @@ fn expected(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-fn assert_verdict<M: Model>(model: &M, name: &str, history: &[Operation<M::Input, M::Output>], want: &str) {
+fn assert_verdict<M: Model>(
+    model: &M,
+    name: &str,
+    history: &[Operation<M::Input, M::Output>],
+    want: &str,
+) {
     for threads in [1, 2] {
-        let options = CheckOptions::default().timeout(Duration::from_secs(30)).threads(threads);
+        let options = CheckOptions::default()
+            .timeout(Duration::from_secs(30))
+            .threads(threads);
         let result = check(model, history, &options);
         let got = match &result.verdict {
             Verdict::Ok => "ok",
             Verdict::Illegal(_) => "illegal",
             Verdict::Unknown(_) => "unknown",
         };
-        assert_eq!(got, want, "{name} on {threads} thread(s): {}", result.verdict);
+        assert_eq!(
+            got, want,
+            "{name} on {threads} thread(s): {}",
+            result.verdict
+        );
     }
 }
 
 #[test]
 fn every_etcd_history_gets_its_expected_verdict() {
-    let Some(dir) = data_dir("jepsen") else { return };
+    let Some(dir) = data_dir("jepsen") else {
+        return;
+    };
     let files = expected(&dir);
     assert_eq!(files.len(), 70, "expected.txt lists etcd 000-069");
     for (file, want) in files {
@@ -60,7 +75,11 @@ fn every_etcd_history_gets_its_expected_verdict() {
 fn every_kv_history_gets_its_expected_verdict() {
     let Some(dir) = data_dir("kv") else { return };
     let files = expected(&dir);
-    assert_eq!(files.len(), 6, "expected.txt lists c01, c10 and c50, ok and bad");
+    assert_eq!(
+        files.len(),
+        6,
+        "expected.txt lists c01, c10 and c50, ok and bad"
+    );
     for (file, want) in files {
         let text = std::fs::read_to_string(dir.join(&file)).expect("readable data file");
         let history = porcupine_kv::parse(&text).unwrap_or_else(|e| panic!("{file}:{e}"));

@@ -44,7 +44,10 @@ fn the_smallest_failing_set_of_a_stale_read_is_the_put_and_the_get() {
     };
     assert_eq!(v.label, "key \"k\"");
     // put("k","a") (0) then get("k") → "" (2): alone already impossible.
-    assert_eq!(Report::new(&KvModel, &history, &v).minimal_failing_set(), vec![0, 2]);
+    assert_eq!(
+        Report::new(&KvModel, &history, &v).minimal_failing_set(),
+        vec![0, 2]
+    );
 }
 
 #[test]
@@ -59,7 +62,11 @@ fn the_same_history_gives_the_same_verdict_and_a_byte_identical_report() {
     let history = porcupine_kv::parse(&text).expect("parses");
     let (first, html) = report_of(&KvModel, &history);
     for threads in [1, 2] {
-        let result = check(&KvModel, &history, &CheckOptions::default().threads(threads));
+        let result = check(
+            &KvModel,
+            &history,
+            &CheckOptions::default().threads(threads),
+        );
         assert_eq!(result.verdict, first, "on {threads} thread(s)");
     }
     assert_eq!(report_of(&KvModel, &history).1, html);
@@ -69,11 +76,17 @@ fn the_same_history_gives_the_same_verdict_and_a_byte_identical_report() {
 fn the_report_is_self_contained() {
     let (_, html) = report_of(&KvModel, &stale_read());
     for outside in ["http:", "https:", "src=", "<link", "@import", "url("] {
-        assert!(!html.contains(outside), "the page refers outside itself: {outside}");
+        assert!(
+            !html.contains(outside),
+            "the page refers outside itself: {outside}"
+        );
     }
     assert!(html.contains("<style>") && html.contains("<script>") && html.contains("<svg"));
     assert!(html.contains("Smallest failing set: 2 of the 4 operations"));
-    assert!(html.contains("get(&quot;k&quot;) → &quot;&quot;"), "descriptions are escaped");
+    assert!(
+        html.contains("get(&quot;k&quot;) → &quot;&quot;"),
+        "descriptions are escaped"
+    );
 }
 
 /// Renders reports in headless Chromium and keeps the screenshots in the
@@ -82,7 +95,10 @@ fn the_report_is_self_contained() {
 #[test]
 fn report_renders_in_chromium() {
     let Some(chromium) = ["chromium", "chromium-browser"].into_iter().find(|c| {
-        Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success())
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
     }) else {
         eprintln!("skipping: chromium is not installed (apt-get install chromium)");
         return;
@@ -92,10 +108,16 @@ fn report_renders_in_chromium() {
     let mut pages = vec![("stale-read", report_of(&KvModel, &stale_read()).1)];
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/porcupine");
     if let Ok(text) = std::fs::read_to_string(data.join("kv/c10-bad.txt")) {
-        pages.push(("c10-bad", report_of(&KvModel, &porcupine_kv::parse(&text).expect("parses")).1));
+        pages.push((
+            "c10-bad",
+            report_of(&KvModel, &porcupine_kv::parse(&text).expect("parses")).1,
+        ));
     }
     if let Ok(text) = std::fs::read_to_string(data.join("jepsen/etcd_000.log")) {
-        pages.push(("etcd_000", report_of(&RegisterModel, &jepsen_etcd::parse(&text).expect("parses")).1));
+        pages.push((
+            "etcd_000",
+            report_of(&RegisterModel, &jepsen_etcd::parse(&text).expect("parses")).1,
+        ));
     }
     for (name, html) in pages {
         let page = out.join(format!("{name}.html"));
@@ -120,9 +142,17 @@ fn report_renders_in_chromium() {
             .arg(format!("file://{}", page.display()))
             .output()
             .expect("chromium runs");
-        assert!(status.status.success(), "chromium failed: {}", String::from_utf8_lossy(&status.stderr));
+        assert!(
+            status.status.success(),
+            "chromium failed: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
         let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
-        assert!(size > 10_000, "{} is {size} bytes: nothing rendered?", png.display());
+        assert!(
+            size > 10_000,
+            "{} is {size} bytes: nothing rendered?",
+            png.display()
+        );
         eprintln!("screenshot: {}", png.display());
     }
 }

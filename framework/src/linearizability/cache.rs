@@ -16,7 +16,11 @@ struct Slot {
 }
 
 const EMPTY: u32 = u32::MAX;
-const FREE: Slot = Slot { hash: 0, state: EMPTY, entry: 0 };
+const FREE: Slot = Slot {
+    hash: 0,
+    state: EMPTY,
+    entry: 0,
+};
 
 /// The set of configurations seen by one partition's search.
 pub(crate) struct Cache {
@@ -29,7 +33,12 @@ pub(crate) struct Cache {
 impl Cache {
     /// An empty set for bitsets of `words` 64-bit words.
     pub(crate) fn new(words: usize) -> Self {
-        Cache { slots: vec![FREE; 64], len: 0, words, arena: Vec::new() }
+        Cache {
+            slots: vec![FREE; 64],
+            len: 0,
+            words,
+            arena: Vec::new(),
+        }
     }
 
     /// Adds the configuration (`bits`, `state`) whose combined hash is
@@ -44,7 +53,10 @@ impl Cache {
             if slot.state == EMPTY {
                 break;
             }
-            if slot.hash == hash && slot.state == state && same_words(self.entry_bits(slot.entry), bits) {
+            if slot.hash == hash
+                && slot.state == state
+                && same_words(self.entry_bits(slot.entry), bits)
+            {
                 return false;
             }
             i = (i + 1) & mask;

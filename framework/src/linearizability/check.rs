@@ -153,7 +153,13 @@ impl<'h, M: Model> Scheduler<'h, M> {
     ) -> Self {
         let parts = partitions
             .iter()
-            .map(|p| Mutex::new(Part { search: Search::new(model, history, &p.ops), outcome: None, bytes: 0 }))
+            .map(|p| {
+                Mutex::new(Part {
+                    search: Search::new(model, history, &p.ops),
+                    outcome: None,
+                    bytes: 0,
+                })
+            })
             .collect();
         Scheduler {
             parts,
@@ -271,10 +277,14 @@ impl<'h, M: Model> Scheduler<'h, M> {
     /// whether the check must stop.
     fn check_limits(&self) -> bool {
         if self.bytes.load(Ordering::Relaxed) > self.options.memory_budget {
-            let _ = self.stop.compare_exchange(GO_ON, MEMORY, Ordering::Relaxed, Ordering::Relaxed);
+            let _ = self
+                .stop
+                .compare_exchange(GO_ON, MEMORY, Ordering::Relaxed, Ordering::Relaxed);
         }
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
-            let _ = self.stop.compare_exchange(GO_ON, DEADLINE, Ordering::Relaxed, Ordering::Relaxed);
+            let _ =
+                self.stop
+                    .compare_exchange(GO_ON, DEADLINE, Ordering::Relaxed, Ordering::Relaxed);
         }
         self.stopped()
     }
@@ -300,14 +310,21 @@ impl<'h, M: Model> Scheduler<'h, M> {
         let reason = match self.stop.load(Ordering::Relaxed) {
             GO_ON if open.is_empty() => return Some(Verdict::Ok),
             GO_ON => return None,
-            DEADLINE => StopReason::Deadline { timeout: self.options.timeout.unwrap_or_default() },
-            _ => StopReason::MemoryBudget { budget: self.options.memory_budget },
+            DEADLINE => StopReason::Deadline {
+                timeout: self.options.timeout.unwrap_or_default(),
+            },
+            _ => StopReason::MemoryBudget {
+                budget: self.options.memory_budget,
+            },
         };
         Some(Verdict::Unknown(GaveUp {
             reason,
             decided: self.parts.len() - open.len(),
             partitions: self.parts.len(),
-            undecided: open.iter().map(|&p| self.partitions[p].label.clone()).collect(),
+            undecided: open
+                .iter()
+                .map(|&p| self.partitions[p].label.clone())
+                .collect(),
         }))
     }
 
@@ -319,5 +336,7 @@ impl<'h, M: Model> Scheduler<'h, M> {
 /// Locks a mutex, going on if another worker panicked (its panic is
 /// re-raised by the thread scope anyway).
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -101,12 +101,20 @@ pub fn operations_from_events<I, O: Clone>(
             EventKind::Call(input) => {
                 let handle = builder.call(event.client, input, time);
                 if open.insert(event.id, handle).is_some() {
-                    return Err(EventError::DuplicateCall { id: event.id, index });
+                    return Err(EventError::DuplicateCall {
+                        id: event.id,
+                        index,
+                    });
                 }
             }
             EventKind::Return(output) => match open.remove(&event.id) {
                 Some(handle) => builder.ret(handle, output, time),
-                None => return Err(EventError::UnmatchedReturn { id: event.id, index }),
+                None => {
+                    return Err(EventError::UnmatchedReturn {
+                        id: event.id,
+                        index,
+                    });
+                }
             },
         }
     }
@@ -130,13 +138,25 @@ pub struct CallHandle(usize);
 /// ```
 #[derive(Clone, Debug)]
 pub struct HistoryBuilder<I, O> {
-    calls: Vec<(usize, I, i64, Option<(O, i64)>)>,
+    calls: Vec<Recorded<I, O>>,
     latest: i64,
+}
+
+/// A call and, once it came, its answer with its time.
+#[derive(Clone, Debug)]
+struct Recorded<I, O> {
+    client: usize,
+    input: I,
+    call: i64,
+    answer: Option<(O, i64)>,
 }
 
 impl<I, O> Default for HistoryBuilder<I, O> {
     fn default() -> Self {
-        HistoryBuilder { calls: Vec::new(), latest: i64::MIN }
+        HistoryBuilder {
+            calls: Vec::new(),
+            latest: i64::MIN,
+        }
     }
 }
 
@@ -149,7 +169,12 @@ impl<I, O: Clone> HistoryBuilder<I, O> {
     /// Records that `client` called with `input` at `time`.
     pub fn call(&mut self, client: usize, input: I, time: i64) -> CallHandle {
         self.latest = self.latest.max(time);
-        self.calls.push((client, input, time, None));
+        self.calls.push(Recorded {
+            client,
+            input,
+            call: time,
+            answer: None,
+        });
         CallHandle(self.calls.len() - 1)
     }
 
@@ -159,7 +184,7 @@ impl<I, O: Clone> HistoryBuilder<I, O> {
     /// If that call already returned: a harness bug, not a history.
     pub fn ret(&mut self, handle: CallHandle, output: O, time: i64) {
         self.latest = self.latest.max(time);
-        let slot = &mut self.calls[handle.0].3;
+        let slot = &mut self.calls[handle.0].answer;
         assert!(slot.is_none(), "call {} returned twice", handle.0);
         *slot = Some((output, time));
     }
@@ -174,10 +199,23 @@ impl<I, O: Clone> HistoryBuilder<I, O> {
     fn finish_at(self, end: i64, pending_output: O) -> Vec<Operation<I, O>> {
         self.calls
             .into_iter()
-            .map(|(client, input, call, answer)| {
-                let (output, ret) = answer.unwrap_or_else(|| (pending_output.clone(), end));
-                Operation { client, input, call, output, ret }
-            })
+            .map(
+                |Recorded {
+                     client,
+                     input,
+                     call,
+                     answer,
+                 }| {
+                    let (output, ret) = answer.unwrap_or_else(|| (pending_output.clone(), end));
+                    Operation {
+                        client,
+                        input,
+                        call,
+                        output,
+                        ret,
+                    }
+                },
+            )
             .collect()
     }
 }

@@ -77,7 +77,10 @@ pub(crate) fn minimal_failing_set<M: Model>(
         let left = budget.total.saturating_sub(spent.get());
         let progress = search.run(budget.per_check.min(left));
         spent.set(spent.get() + search.steps());
-        (progress == Progress::Illegal, progress == Progress::Illegal && search.explains_every_op())
+        (
+            progress == Progress::Illegal,
+            progress == Progress::Illegal && search.explains_every_op(),
+        )
     };
     // Whether some order ignoring real time works (or it is too big to say).
     let untimed = |set: &[usize]| {
@@ -90,11 +93,19 @@ pub(crate) fn minimal_failing_set<M: Model>(
     let acceptable = |set: &BTreeSet<usize>| {
         let members: Vec<usize> = set.iter().copied().collect();
         let (illegal, explained) = fails(&members);
-        illegal && if in_reach { explained } else { untimed(&members) }
+        illegal
+            && if in_reach {
+                explained
+            } else {
+                untimed(&members)
+            }
     };
 
     let mut kept: BTreeSet<usize> = ops.iter().copied().collect();
-    if let Some(node) = stuck_on.and_then(|s| ops.iter().position(|&i| i == s)).map(|p| nodes[p]) {
+    if let Some(node) = stuck_on
+        .and_then(|s| ops.iter().position(|&i| i == s))
+        .map(|p| nodes[p])
+    {
         let mut later = BTreeSet::new();
         let mut dfs = Dfs::new(&graph, node);
         while let Some(n) = dfs.next(&graph) {
@@ -107,20 +118,31 @@ pub(crate) fn minimal_failing_set<M: Model>(
             kept = cut;
         }
     }
-    let mut order: Vec<usize> =
-        toposort(&graph, None).expect("real-time precedence has no cycles").into_iter().map(|n| graph[n]).collect();
+    let mut order: Vec<usize> = toposort(&graph, None)
+        .expect("real-time precedence has no cycles")
+        .into_iter()
+        .map(|n| graph[n])
+        .collect();
     order.reverse();
     // Runs of `size` operations, halving down to single operations; at
     // size one, repeat until nothing more can go.
     let mut size = (kept.len() / 2).max(1);
     loop {
         let mut dropped = false;
-        let current: Vec<usize> = order.iter().copied().filter(|op| kept.contains(op)).collect();
+        let current: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|op| kept.contains(op))
+            .collect();
         for run in current.chunks(size) {
             if spent.get() >= budget.total {
                 break;
             }
-            let fewer: BTreeSet<usize> = kept.iter().copied().filter(|op| !run.contains(op)).collect();
+            let fewer: BTreeSet<usize> = kept
+                .iter()
+                .copied()
+                .filter(|op| !run.contains(op))
+                .collect();
             if !fewer.is_empty() && acceptable(&fewer) {
                 kept = fewer;
                 dropped = true;

@@ -114,6 +114,8 @@ mod search;
 mod verdict;
 
 pub use check::{CheckOptions, check};
-pub use history::{CallHandle, Event, EventError, EventKind, HistoryBuilder, Operation, operations_from_events};
+pub use history::{
+    CallHandle, Event, EventError, EventKind, HistoryBuilder, Operation, operations_from_events,
+};
 pub use model::{Model, Partition};
 pub use verdict::{CheckResult, GaveUp, StopReason, Verdict, Violation};

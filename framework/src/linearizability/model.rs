@@ -53,7 +53,10 @@ pub trait Model: Sync {
     ///
     /// The default is one part holding everything.
     fn partition(&self, history: &[Operation<Self::Input, Self::Output>]) -> Vec<Partition> {
-        vec![Partition { label: String::from("whole history"), ops: (0..history.len()).collect() }]
+        vec![Partition {
+            label: String::from("whole history"),
+            ops: (0..history.len()).collect(),
+        }]
     }
 
     /// A short description of an operation for the report, such as

@@ -96,9 +96,11 @@ impl<'h, M: Model> Search<'h, M> {
     /// search reached (after a finished search: in some state that a legal
     /// order of a prefix leads to).
     pub(crate) fn explains_every_op(&self) -> bool {
-        self.ops
-            .iter()
-            .all(|op| self.states.iter().any(|s| self.model.step(s, &op.input, &op.output).is_some()))
+        self.ops.iter().all(|op| {
+            self.states
+                .iter()
+                .any(|s| self.model.step(s, &op.input, &op.output).is_some())
+        })
     }
 
     /// A search over `members` as if they were all concurrent: is there any
@@ -119,9 +121,17 @@ impl<'h, M: Model> Search<'h, M> {
     ) -> Self {
         let ops: Vec<_> = members.iter().map(|&i| &history[i]).collect();
         let n = ops.len();
-        assert!(n < (u32::MAX >> 2) as usize, "too many operations in one partition");
+        assert!(
+            n < (u32::MAX >> 2) as usize,
+            "too many operations in one partition"
+        );
         for op in &ops {
-            assert!(op.call <= op.ret, "an operation returns before it is called: {} > {}", op.call, op.ret);
+            assert!(
+                op.call <= op.ret,
+                "an operation returns before it is called: {} > {}",
+                op.call,
+                op.ret
+            );
         }
         // Time order; at equal times calls before returns (closed intervals),
         // then by operation, so the order never depends on sort stability.
@@ -134,7 +144,11 @@ impl<'h, M: Model> Search<'h, M> {
         entries.sort_unstable();
         let len = entries.len() as u32 + 1;
         let mut nodes = Vec::with_capacity(len as usize);
-        nodes.push(Node { prev: len - 1, next: if len > 1 { 1 } else { 0 }, code: u32::MAX });
+        nodes.push(Node {
+            prev: len - 1,
+            next: if len > 1 { 1 } else { 0 },
+            code: u32::MAX,
+        });
         let mut call_node = vec![0; n];
         let mut ret_node = vec![0; n];
         for (k, &(_, is_ret, op)) in entries.iter().enumerate() {
@@ -144,7 +158,11 @@ impl<'h, M: Model> Search<'h, M> {
             } else {
                 call_node[op as usize] = id;
             }
-            nodes.push(Node { prev: id - 1, next: (id + 1) % len, code: op << 1 | u32::from(is_ret) });
+            nodes.push(Node {
+                prev: id - 1,
+                next: (id + 1) % len,
+                code: op << 1 | u32::from(is_ret),
+            });
         }
         let words = n.div_ceil(64).max(1);
         // Room for about 16 states per operation, within 2^8..2^16 slots.
@@ -217,7 +235,10 @@ impl<'h, M: Model> Search<'h, M> {
                     let bit = 1u64 << (op % 64);
                     self.bits[word] |= bit;
                     let bits_hash = self.bits_hash ^ self.keys[op as usize];
-                    if self.cache.insert(bits_hash ^ mix64(u64::from(after)), after, &self.bits) {
+                    if self
+                        .cache
+                        .insert(bits_hash ^ mix64(u64::from(after)), after, &self.bits)
+                    {
                         self.stack.push((op, self.state));
                         self.state = after;
                         self.bits_hash = bits_hash;
@@ -249,7 +270,10 @@ impl<'h, M: Model> Search<'h, M> {
     /// The longest partial linearizations found (positions in the partition),
     /// longest first; empty unless [`Search::record`] was called.
     pub(crate) fn partial_linearizations(&self) -> Vec<Vec<u32>> {
-        self.recorder.as_ref().map(Recorder::longest).unwrap_or_default()
+        self.recorder
+            .as_ref()
+            .map(Recorder::longest)
+            .unwrap_or_default()
     }
 
     /// The state after `op` from interned state `state`, stepping the model
@@ -263,7 +287,11 @@ impl<'h, M: Model> Search<'h, M> {
             return (after != ILLEGAL).then_some(after);
         }
         let operation = self.ops[op as usize];
-        let after = match self.model.step(&self.states[state as usize], &operation.input, &operation.output) {
+        let after = match self.model.step(
+            &self.states[state as usize],
+            &operation.input,
+            &operation.output,
+        ) {
             None => ILLEGAL,
             Some(Cow::Borrowed(_)) => state,
             Some(Cow::Owned(next)) => self.intern(next),
@@ -276,7 +304,10 @@ impl<'h, M: Model> Search<'h, M> {
     fn intern(&mut self, state: M::State) -> u32 {
         let hash = FxBuild::default().hash_one(&state);
         let states = &self.states;
-        if let Some(&(_, id)) = self.state_ids.find(hash, |&(h, id)| h == hash && states[id as usize] == state) {
+        if let Some(&(_, id)) = self
+            .state_ids
+            .find(hash, |&(h, id)| h == hash && states[id as usize] == state)
+        {
             return id;
         }
         let id = u32::try_from(states.len()).expect("fewer than 2^32 states");
@@ -331,7 +362,10 @@ struct Recorder {
 
 impl Recorder {
     fn new(n: usize) -> Self {
-        Recorder { best_len: vec![0; n], prefixes: Vec::new() }
+        Recorder {
+            best_len: vec![0; n],
+            prefixes: Vec::new(),
+        }
     }
 
     /// Called at every backtrack: the stack is a prefix none of whose
@@ -344,7 +378,8 @@ impl Recorder {
             if *best < len {
                 *best = len;
                 if !saved {
-                    self.prefixes.push(stack.iter().map(|&(op, _)| op).collect());
+                    self.prefixes
+                        .push(stack.iter().map(|&(op, _)| op).collect());
                     saved = true;
                 }
             }
@@ -358,7 +393,11 @@ impl Recorder {
         for prefix in self.prefixes.iter().rev() {
             let len = prefix.len() as u32;
             let someones_best = prefix.iter().any(|&op| self.best_len[op as usize] == len);
-            if someones_best && !kept.iter().any(|k| k.len() >= prefix.len() && k[..prefix.len()] == prefix[..]) {
+            if someones_best
+                && !kept
+                    .iter()
+                    .any(|k| k.len() >= prefix.len() && k[..prefix.len()] == prefix[..])
+            {
                 kept.push(prefix);
             }
         }

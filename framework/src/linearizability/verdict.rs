@@ -61,7 +61,12 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: no legal order of its {} operations", self.label, self.ops.len())
+        write!(
+            f,
+            "{}: no legal order of its {} operations",
+            self.label,
+            self.ops.len()
+        )
     }
 }
 
@@ -80,7 +85,11 @@ pub struct GaveUp {
 
 impl fmt::Display for GaveUp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}; {} of {} partitions decided", self.reason, self.decided, self.partitions)?;
+        write!(
+            f,
+            "{}; {} of {} partitions decided",
+            self.reason, self.decided, self.partitions
+        )?;
         if !self.undecided.is_empty() {
             let shown: Vec<&str> = self.undecided.iter().take(5).map(String::as_str).collect();
             write!(f, ", open: {}", shown.join(", "))?;

@@ -1,5 +1,6 @@
 //! Jepsen etcd register logs, reduced to client operations: lines like
-//! `INFO  jepsen.util - 3	:invoke	:cas	[1 2]`.
+//! `INFO  jepsen.util - 3 :invoke :cas [1 2]` (fields apart by runs of
+//! spaces or tabs).
 //!
 //! A call pairs with the next completion of the same process, and time is
 //! the line order. `:ok` and `:fail` complete a call (`:fail :cas` swapped
@@ -27,7 +28,11 @@ pub fn parse(text: &str) -> Result<RegisterHistory, ParseError> {
         fields.expect(0, "INFO")?;
         fields.expect(1, "jepsen.util")?;
         fields.expect(2, "-")?;
-        let process: usize = fields.get(3).0.parse().map_err(|_| fields.error(3, "a process number"))?;
+        let process: usize = fields
+            .get(3)
+            .0
+            .parse()
+            .map_err(|_| fields.error(3, "a process number"))?;
         let kind = fields.get(4).0;
         let f = fields.get(5).0;
         let value = fields.rest(6);
@@ -44,13 +49,18 @@ pub fn parse(text: &str) -> Result<RegisterHistory, ParseError> {
                     _ => return Err(fields.error(5, "`:read`, `:write` or `:cas`")),
                 };
                 if open.contains_key(&process) {
-                    return Err(fields.error(4, format!("a completion (process {process} already has an open call)")));
+                    return Err(fields.error(
+                        4,
+                        format!("a completion (process {process} already has an open call)"),
+                    ));
                 }
                 open.insert(process, (builder.call(process, input, time), input));
             }
             ":ok" | ":fail" | ":info" => {
                 let Some(&(handle, input)) = open.get(&process) else {
-                    return Err(fields.error(4, format!("`:invoke` (process {process} has no open call)")));
+                    return Err(
+                        fields.error(4, format!("`:invoke` (process {process} has no open call)"))
+                    );
                 };
                 let output = match (kind, input, f) {
                     (":info", _, _) => {
@@ -59,15 +69,29 @@ pub fn parse(text: &str) -> Result<RegisterHistory, ParseError> {
                         open.remove(&process);
                         continue;
                     }
-                    (":ok", RegisterInput::Read, ":read") if value.0 == "nil" => RegisterOutput::Read(None),
-                    (":ok", RegisterInput::Read, ":read") => RegisterOutput::Read(Some(integer(&fields, value)?)),
+                    (":ok", RegisterInput::Read, ":read") if value.0 == "nil" => {
+                        RegisterOutput::Read(None)
+                    }
+                    (":ok", RegisterInput::Read, ":read") => {
+                        RegisterOutput::Read(Some(integer(&fields, value)?))
+                    }
                     (":fail", RegisterInput::Read, ":read") => {
                         expect_timed_out(&fields, value)?;
                         RegisterOutput::Unknown
                     }
-                    (":ok", RegisterInput::Write(_), ":write") => RegisterOutput::Written,
-                    (":ok" | ":fail", RegisterInput::Cas { .. }, ":cas") => RegisterOutput::Cas(kind == ":ok"),
-                    _ => return Err(fields.error(5, format!("a completion of the open call {input:?}"))),
+                    (":ok", RegisterInput::Write(_), ":write") => {
+                        integer(&fields, value)?;
+                        RegisterOutput::Written
+                    }
+                    (":ok" | ":fail", RegisterInput::Cas { .. }, ":cas") => {
+                        pair(&fields, value)?;
+                        RegisterOutput::Cas(kind == ":ok")
+                    }
+                    _ => {
+                        return Err(
+                            fields.error(5, format!("a completion of the open call {input:?}"))
+                        );
+                    }
                 };
                 open.remove(&process);
                 builder.ret(handle, output, time);
@@ -79,17 +103,28 @@ pub fn parse(text: &str) -> Result<RegisterHistory, ParseError> {
 }
 
 fn expect_timed_out(fields: &Fields, value: (&str, usize)) -> Result<(), ParseError> {
-    if value.0 == ":timed-out" { Ok(()) } else { Err(fields.error_at(value, "`:timed-out`")) }
+    if value.0 == ":timed-out" {
+        Ok(())
+    } else {
+        Err(fields.error_at(value, "`:timed-out`"))
+    }
 }
 
 fn integer(fields: &Fields, value: (&str, usize)) -> Result<i64, ParseError> {
-    value.0.parse().map_err(|_| fields.error_at(value, "an integer"))
+    value
+        .0
+        .parse()
+        .map_err(|_| fields.error_at(value, "an integer"))
 }
 
 /// `[A B]`.
 fn pair(fields: &Fields, value: (&str, usize)) -> Result<(i64, i64), ParseError> {
     let inner = value.0.strip_prefix('[').and_then(|v| v.strip_suffix(']'));
-    let numbers: Option<Vec<i64>> = inner.map(|v| v.split_whitespace().map(|n| n.parse().ok()).collect::<Option<_>>()).flatten();
+    let numbers: Option<Vec<i64>> = inner.and_then(|v| {
+        v.split_whitespace()
+            .map(|n| n.parse().ok())
+            .collect::<Option<_>>()
+    });
     match numbers.as_deref() {
         Some(&[from, to]) => Ok((from, to)),
         _ => Err(fields.error_at(value, "`[FROM TO]` with two integers")),
@@ -107,7 +142,10 @@ impl<'a> Fields<'a> {
     fn split(line: &'a str, number: usize) -> Self {
         let mut fields = Vec::new();
         let mut start = None;
-        for (i, ch) in line.char_indices().chain(std::iter::once((line.len(), ' '))) {
+        for (i, ch) in line
+            .char_indices()
+            .chain(std::iter::once((line.len(), ' ')))
+        {
             match (ch.is_whitespace(), start) {
                 (true, Some(s)) => {
                     fields.push((&line[s..i], line[..s].chars().count() + 1));
@@ -117,12 +155,19 @@ impl<'a> Fields<'a> {
                 _ => {}
             }
         }
-        Fields { line, number, fields }
+        Fields {
+            line,
+            number,
+            fields,
+        }
     }
 
     /// Field `i`, or an empty one at the end of the line.
     fn get(&self, i: usize) -> (&'a str, usize) {
-        self.fields.get(i).copied().unwrap_or(("", self.line.chars().count() + 1))
+        self.fields
+            .get(i)
+            .copied()
+            .unwrap_or(("", self.line.chars().count() + 1))
     }
 
     /// Everything from field `i` on, as one value (`[1 2]` has a space).
@@ -131,12 +176,20 @@ impl<'a> Fields<'a> {
         if first.is_empty() {
             return (first, column);
         }
-        let start = self.line.char_indices().nth(column - 1).map_or(self.line.len(), |(b, _)| b);
+        let start = self
+            .line
+            .char_indices()
+            .nth(column - 1)
+            .map_or(self.line.len(), |(b, _)| b);
         (self.line[start..].trim_end(), column)
     }
 
     fn expect(&self, i: usize, word: &str) -> Result<(), ParseError> {
-        if self.get(i).0 == word { Ok(()) } else { Err(self.error(i, format!("`{word}`"))) }
+        if self.get(i).0 == word {
+            Ok(())
+        } else {
+            Err(self.error(i, format!("`{word}`")))
+        }
     }
 
     fn error(&self, i: usize, expected: impl Into<String>) -> ParseError {
@@ -171,8 +224,14 @@ mod tests {
     #[test]
     fn bad_lines_say_where_and_what_was_expected() {
         let err = parse("INFO  jepsen.util - 1\t:invoke\t:cas\t[3]\n").unwrap_err();
-        assert_eq!(err.to_string(), "1:36: expected `[FROM TO]` with two integers, found `[3]`");
+        assert_eq!(
+            err.to_string(),
+            "1:36: expected `[FROM TO]` with two integers, found `[3]`"
+        );
         let err = parse("INFO  jepsen.util - x\t:invoke\t:read\tnil\n").unwrap_err();
-        assert_eq!(err.to_string(), "1:21: expected a process number, found `x`");
+        assert_eq!(
+            err.to_string(),
+            "1:21: expected a process number, found `x`"
+        );
     }
 }

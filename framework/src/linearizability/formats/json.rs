@@ -81,12 +81,20 @@ struct Record {
 pub fn parse(text: &str) -> Result<AnyHistory, ParseError> {
     let file: File = serde_json::from_str(text).map_err(|e| serde_error(&e, 1, 1))?;
     if let Some(version) = file.version.filter(|&v| v != 1) {
-        return Err(ParseError::new(1, 1, "version 1", format!("version {version}")));
+        return Err(ParseError::new(
+            1,
+            1,
+            "version 1",
+            format!("version {version}"),
+        ));
     }
     match file.model {
-        ModelName::Kv => parse_ops(text, &file.operations, kv_op, KvOutput::Unknown).map(AnyHistory::Kv),
+        ModelName::Kv => {
+            parse_ops(text, &file.operations, kv_op, KvOutput::Unknown).map(AnyHistory::Kv)
+        }
         ModelName::Register => {
-            parse_ops(text, &file.operations, register_op, RegisterOutput::Unknown).map(AnyHistory::Register)
+            parse_ops(text, &file.operations, register_op, RegisterOutput::Unknown)
+                .map(AnyHistory::Register)
         }
     }
 }
@@ -104,12 +112,19 @@ fn parse_ops<I, O: Clone>(
     for op in raw {
         let offset = op.get().as_ptr() as usize - text.as_ptr() as usize;
         let (line, column) = position(text, offset);
-        let record: Record = serde_json::from_str(op.get()).map_err(|e| serde_error(&e, line, column))?;
+        let record: Record =
+            serde_json::from_str(op.get()).map_err(|e| serde_error(&e, line, column))?;
         let (client, call, ret) = (record.client, record.call, record.ret);
         if let Some(ret) = ret.filter(|&r| r < call) {
-            return Err(ParseError::new(line, column, format!("a return time ≥ the call time {call}"), ret.to_string()));
+            return Err(ParseError::new(
+                line,
+                column,
+                format!("a return time ≥ the call time {call}"),
+                ret.to_string(),
+            ));
         }
-        let (input, output) = convert(record).map_err(|(expected, found)| ParseError::new(line, column, expected, found))?;
+        let (input, output) = convert(record)
+            .map_err(|(expected, found)| ParseError::new(line, column, expected, found))?;
         let handle = builder.call(client, input, call);
         if let (Some(ret), Some(output)) = (ret, output) {
             builder.ret(handle, output, ret);
@@ -120,21 +135,40 @@ fn parse_ops<I, O: Clone>(
 
 fn kv_op(r: Record) -> Converted<KvInput, KvOutput> {
     let returned = r.ret.is_some();
-    let key = r.key.ok_or_else(|| (String::from("a `key`"), format!("a {} without one", r.op)))?;
+    let key = r
+        .key
+        .ok_or_else(|| (String::from("a `key`"), format!("a {} without one", r.op)))?;
     let op = match r.op.as_str() {
         "get" => KvOp::Get,
         "put" => KvOp::Put,
         "append" => KvOp::Append,
-        other => return Err((String::from("a kv op (`get`, `put` or `append`)"), format!("`{other}`"))),
+        other => {
+            return Err((
+                String::from("a kv op (`get`, `put` or `append`)"),
+                format!("`{other}`"),
+            ));
+        }
     };
     if op == KvOp::Get {
         let output = match (returned, r.output) {
             (false, None | Some(Value::Null)) => None,
             (true, Some(Value::String(v))) => Some(KvOutput::Value(v)),
             (true, other) => return Err((String::from("`output`: the string read"), found(other))),
-            (false, Some(other)) => return Err((String::from("no `output` on a pending get"), other.to_string())),
+            (false, Some(other)) => {
+                return Err((
+                    String::from("no `output` on a pending get"),
+                    other.to_string(),
+                ));
+            }
         };
-        return Ok((KvInput { op, key, value: String::new() }, output));
+        return Ok((
+            KvInput {
+                op,
+                key,
+                value: String::new(),
+            },
+            output,
+        ));
     }
     let value = match r.value {
         Some(Value::String(v)) => v,
@@ -150,26 +184,42 @@ fn register_op(r: Record) -> Converted<RegisterInput, RegisterOutput> {
             let output = match r.output {
                 None | Some(Value::Null) => RegisterOutput::Read(None),
                 Some(Value::Number(n)) if n.as_i64().is_some() => RegisterOutput::Read(n.as_i64()),
-                other => return Err((String::from("`output`: the integer read or null"), found(other))),
+                other => {
+                    return Err((
+                        String::from("`output`: the integer read or null"),
+                        found(other),
+                    ));
+                }
             };
             Ok((RegisterInput::Read, returned.then_some(output)))
         }
         "write" => match r.value.as_ref().and_then(Value::as_i64) {
-            Some(v) => Ok((RegisterInput::Write(v), returned.then_some(RegisterOutput::Written))),
+            Some(v) => Ok((
+                RegisterInput::Write(v),
+                returned.then_some(RegisterOutput::Written),
+            )),
             None => Err((String::from("`value`: the integer written"), found(r.value))),
         },
         "cas" => {
             let (Some(from), Some(to)) = (r.from, r.to) else {
-                return Err((String::from("`from` and `to`"), String::from("a cas without them")));
+                return Err((
+                    String::from("`from` and `to`"),
+                    String::from("a cas without them"),
+                ));
             };
             let output = match (returned, r.output) {
                 (false, _) => None,
                 (true, Some(Value::Bool(swapped))) => Some(RegisterOutput::Cas(swapped)),
-                (true, other) => return Err((String::from("`output`: true if it swapped"), found(other))),
+                (true, other) => {
+                    return Err((String::from("`output`: true if it swapped"), found(other)));
+                }
             };
             Ok((RegisterInput::Cas { from, to }, output))
         }
-        other => Err((String::from("a register op (`read`, `write` or `cas`)"), format!("`{other}`"))),
+        other => Err((
+            String::from("a register op (`read`, `write` or `cas`)"),
+            format!("`{other}`"),
+        )),
     }
 }
 
@@ -194,7 +244,9 @@ fn serde_error(error: &serde_json::Error, line: usize, column: usize) -> ParseEr
         (line + error.line() - 1, error.column())
     };
     let message = error.to_string();
-    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m);
     let (expected, found) = if let Some((found, expected)) = message
         .strip_prefix("invalid type: ")
         .or_else(|| message.strip_prefix("invalid value: "))
@@ -202,15 +254,27 @@ fn serde_error(error: &serde_json::Error, line: usize, column: usize) -> ParseEr
     {
         (expected.to_string(), found.to_string())
     } else if let Some(field) = message.strip_prefix("missing field ") {
-        (format!("field {field}"), String::from("the end of the object"))
-    } else if let Some((what, expected)) = message.strip_prefix("unknown ").and_then(|m| m.split_once(", expected ")) {
+        (
+            format!("field {field}"),
+            String::from("the end of the object"),
+        )
+    } else if let Some((what, expected)) = message
+        .strip_prefix("unknown ")
+        .and_then(|m| m.split_once(", expected "))
+    {
         (expected.to_string(), what.to_string())
     } else if let Some(expected) = message.strip_prefix("expected ") {
         (expected.to_string(), String::from("something else"))
     } else if message.starts_with("EOF") {
-        (String::from("more JSON"), String::from("the end of the file"))
+        (
+            String::from("more JSON"),
+            String::from("the end of the file"),
+        )
     } else {
-        (String::from("a history in the kit's JSON format"), message.to_string())
+        (
+            String::from("a history in the kit's JSON format"),
+            message.to_string(),
+        )
     };
     ParseError::new(at_line, at_column, expected, found)
 }
@@ -283,9 +347,14 @@ pub fn register_to_json(history: &[Operation<RegisterInput, RegisterOutput>]) ->
 
 fn write(model: ModelName, records: impl Iterator<Item = Record>) -> String {
     let model = serde_json::to_string(&model).expect("a model name serializes");
-    let lines: Vec<String> =
-        records.map(|r| serde_json::to_string(&r).expect("a record of plain fields serializes")).collect();
-    let body = if lines.is_empty() { String::new() } else { format!("\n    {}\n  ", lines.join(",\n    ")) };
+    let lines: Vec<String> = records
+        .map(|r| serde_json::to_string(&r).expect("a record of plain fields serializes"))
+        .collect();
+    let body = if lines.is_empty() {
+        String::new()
+    } else {
+        format!("\n    {}\n  ", lines.join(",\n    "))
+    };
     format!("{{\n  \"version\": 1,\n  \"model\": {model},\n  \"operations\": [{body}]\n}}\n")
 }
 
@@ -293,7 +362,12 @@ fn write(model: ModelName, records: impl Iterator<Item = Record>) -> String {
 pub fn parse_kv(text: &str) -> Result<KvHistory, ParseError> {
     match parse(text)? {
         AnyHistory::Kv(ops) => Ok(ops),
-        AnyHistory::Register(_) => Err(ParseError::new(1, 1, "`\"model\": \"kv\"`", "`\"model\": \"register\"`")),
+        AnyHistory::Register(_) => Err(ParseError::new(
+            1,
+            1,
+            "`\"model\": \"kv\"`",
+            "`\"model\": \"register\"`",
+        )),
     }
 }
 
@@ -301,7 +375,12 @@ pub fn parse_kv(text: &str) -> Result<KvHistory, ParseError> {
 pub fn parse_register(text: &str) -> Result<RegisterHistory, ParseError> {
     match parse(text)? {
         AnyHistory::Register(ops) => Ok(ops),
-        AnyHistory::Kv(_) => Err(ParseError::new(1, 1, "`\"model\": \"register\"`", "`\"model\": \"kv\"`")),
+        AnyHistory::Kv(_) => Err(ParseError::new(
+            1,
+            1,
+            "`\"model\": \"register\"`",
+            "`\"model\": \"kv\"`",
+        )),
     }
 }
 
@@ -340,10 +419,16 @@ mod tests {
     fn errors_point_at_the_operation_and_say_what_was_expected() {
         let text = "{\"model\": \"kv\", \"operations\": [\n  {\"client\": 0, \"call\": 5, \"return\": 9, \"op\": \"get\", \"key\": \"a\", \"output\": 3}\n]}";
         let err = parse(text).unwrap_err();
-        assert_eq!(err.to_string(), "2:3: expected `output`: the string read, found 3");
+        assert_eq!(
+            err.to_string(),
+            "2:3: expected `output`: the string read, found 3"
+        );
         let text = "{\"model\": \"kv\", \"operations\": [\n  {\"client\": \"zero\", \"call\": 5, \"return\": 9, \"op\": \"get\", \"key\": \"a\"}\n]}";
         let err = parse(text).unwrap_err();
-        assert_eq!((err.line, err.expected.as_str(), err.found.as_str()), (2, "usize", "string \"zero\""));
+        assert_eq!(
+            (err.line, err.expected.as_str(), err.found.as_str()),
+            (2, "usize", "string \"zero\"")
+        );
         let err = parse("{\"model\": \"set\", \"operations\": []}").unwrap_err();
         assert_eq!(err.found, "variant `set`");
     }

@@ -29,15 +29,29 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    pub(crate) fn new(line: usize, column: usize, expected: impl Into<String>, found: impl Into<String>) -> Self {
-        ParseError { line, column, expected: expected.into(), found: found.into() }
+    pub(crate) fn new(
+        line: usize,
+        column: usize,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
+        ParseError {
+            line,
+            column,
+            expected: expected.into(),
+            found: found.into(),
+        }
     }
 }
 
 impl fmt::Display for ParseError {
     /// `LINE:COLUMN: expected ..., found ...`; prefix the file name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: expected {}, found {}", self.line, self.column, self.expected, self.found)
+        write!(
+            f,
+            "{}:{}: expected {}, found {}",
+            self.line, self.column, self.expected, self.found
+        )
     }
 }
 
@@ -59,5 +73,9 @@ pub enum AnyHistory {
 
 /// How a token looks in an error message: quoted, or "end of line".
 pub(crate) fn shown(token: &str) -> String {
-    if token.is_empty() { String::from("end of line") } else { format!("`{token}`") }
+    if token.is_empty() {
+        String::from("end of line")
+    } else {
+        format!("`{token}`")
+    }
 }

@@ -27,21 +27,44 @@ pub fn parse(text: &str) -> Result<KvHistory, ParseError> {
         match record.kind.as_str() {
             "invoke" => {
                 if let Some(&(_, _, first)) = open.get(&record.process) {
-                    return Err(record.error_at_type(format!("a completion of process {}'s call on line {first}", record.process), ":invoke"));
+                    return Err(record.error_at_type(
+                        format!(
+                            "a completion of process {}'s call on line {first}",
+                            record.process
+                        ),
+                        ":invoke",
+                    ));
                 }
-                let input = KvInput { op: record.op, key: record.key.clone(), value: record.value.clone().unwrap_or_default() };
+                let input = KvInput {
+                    op: record.op,
+                    key: record.key.clone(),
+                    value: record.value.clone().unwrap_or_default(),
+                };
                 if record.op != KvOp::Get && record.value.is_none() {
-                    return Err(ParseError::new(number, record.value_column, "a quoted value to write", "nil"));
+                    return Err(ParseError::new(
+                        number,
+                        record.value_column,
+                        "a quoted value to write",
+                        "nil",
+                    ));
                 }
                 let handle = builder.call(record.process, input, time);
                 open.insert(record.process, (handle, record.op, number));
             }
             kind => {
                 let Some((handle, op, _)) = open.remove(&record.process) else {
-                    return Err(record.error_at_type(format!("`:invoke` (process {} has no open call)", record.process), format!(":{kind}")));
+                    return Err(record.error_at_type(
+                        format!("`:invoke` (process {} has no open call)", record.process),
+                        format!(":{kind}"),
+                    ));
                 };
                 if op != record.op {
-                    return Err(ParseError::new(number, record.op_column, format!("`:{}` (the open call's)", op_name(op)), format!("`:{}`", op_name(record.op))));
+                    return Err(ParseError::new(
+                        number,
+                        record.op_column,
+                        format!("`:{}` (the open call's)", op_name(op)),
+                        format!("`:{}`", op_name(record.op)),
+                    ));
                 }
                 if kind == "info" {
                     // Outcome unknown: the call stays pending to the end.
@@ -49,7 +72,14 @@ pub fn parse(text: &str) -> Result<KvHistory, ParseError> {
                 }
                 let output = match (op, record.value) {
                     (KvOp::Get, Some(v)) => KvOutput::Value(v),
-                    (KvOp::Get, None) => return Err(ParseError::new(number, record.value_column, "the quoted value read", "nil")),
+                    (KvOp::Get, None) => {
+                        return Err(ParseError::new(
+                            number,
+                            record.value_column,
+                            "the quoted value read",
+                            "nil",
+                        ));
+                    }
                     _ => KvOutput::done(),
                 };
                 builder.ret(handle, output, time);
@@ -82,16 +112,27 @@ struct Line {
 
 impl Line {
     fn error_at_type(&self, expected: impl Into<String>, found: impl Into<String>) -> ParseError {
-        ParseError::new(self.number, self.type_column, expected, format!("`{}`", found.into()))
+        ParseError::new(
+            self.number,
+            self.type_column,
+            expected,
+            format!("`{}`", found.into()),
+        )
     }
 
     fn parse(line: &str, number: usize) -> Result<Line, ParseError> {
-        let mut c = Cursor { text: line, pos: 0, number };
+        let mut c = Cursor {
+            text: line,
+            pos: 0,
+            number,
+        };
         c.literal("{:process ")?;
         let process = c.integer("a process number")?;
         c.literal(", :type :")?;
         let type_column = c.column() - 1;
-        let kind = c.word(&["invoke", "ok", "info"], "`invoke`, `ok` or `info`")?.to_string();
+        let kind = c
+            .word(&["invoke", "ok", "info"], "`invoke`, `ok` or `info`")?
+            .to_string();
         c.literal(", :f :")?;
         let op_column = c.column() - 1;
         let op = match c.word(&["get", "put", "append"], "`get`, `put` or `append`")? {
@@ -111,9 +152,24 @@ impl Line {
         };
         c.literal("}")?;
         if !c.rest().trim().is_empty() {
-            return Err(ParseError::new(number, c.column(), "end of line", shown(c.rest().trim_end())));
+            return Err(ParseError::new(
+                number,
+                c.column(),
+                "end of line",
+                shown(c.rest().trim_end()),
+            ));
         }
-        Ok(Line { number, process, kind, type_column, op, op_column, key, value, value_column })
+        Ok(Line {
+            number,
+            process,
+            kind,
+            type_column,
+            op,
+            op_column,
+            key,
+            value,
+            value_column,
+        })
     }
 }
 
@@ -138,7 +194,11 @@ impl<'a> Cursor<'a> {
     fn error(&self, expected: impl Into<String>) -> ParseError {
         let rest = self.rest();
         let token = rest.find([' ', ',', '}']).map_or(rest, |end| &rest[..end]);
-        let token = if token.is_empty() { rest.get(..1).unwrap_or("") } else { token };
+        let token = if token.is_empty() {
+            rest.get(..1).unwrap_or("")
+        } else {
+            token
+        };
         ParseError::new(self.number, self.column(), expected, shown(token))
     }
 
@@ -153,13 +213,19 @@ impl<'a> Cursor<'a> {
 
     fn integer(&mut self, what: &str) -> Result<usize, ParseError> {
         let digits = self.rest().bytes().take_while(u8::is_ascii_digit).count();
-        let value = self.rest()[..digits].parse().map_err(|_| self.error(what))?;
+        let value = self.rest()[..digits]
+            .parse()
+            .map_err(|_| self.error(what))?;
         self.pos += digits;
         Ok(value)
     }
 
     fn word(&mut self, words: &[&'a str], what: &str) -> Result<&'a str, ParseError> {
-        let len = self.rest().bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'-').count();
+        let len = self
+            .rest()
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            .count();
         let word = &self.rest()[..len];
         match words.iter().find(|w| **w == word) {
             Some(w) => {
@@ -203,9 +269,14 @@ mod tests {
 
     #[test]
     fn bad_lines_say_where_and_what_was_expected() {
-        let err = parse("{:process 0, :type :invoke, :f :scan, :key \"a\", :value nil}\n").unwrap_err();
-        assert_eq!(err.to_string(), "1:33: expected `get`, `put` or `append`, found `scan`");
-        let err = parse("\n{:process 0, :type :ok, :f :get, :key \"a\", :value \"\"}\n").unwrap_err();
+        let err =
+            parse("{:process 0, :type :invoke, :f :scan, :key \"a\", :value nil}\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "1:33: expected `get`, `put` or `append`, found `scan`"
+        );
+        let err =
+            parse("\n{:process 0, :type :ok, :f :get, :key \"a\", :value \"\"}\n").unwrap_err();
         assert_eq!((err.line, err.column), (2, 20));
         assert!(err.expected.contains("`:invoke`"), "{err}");
     }

@@ -42,17 +42,29 @@ pub struct KvInput {
 impl KvInput {
     /// `get(key)`.
     pub fn get(key: impl Into<String>) -> Self {
-        KvInput { op: KvOp::Get, key: key.into(), value: String::new() }
+        KvInput {
+            op: KvOp::Get,
+            key: key.into(),
+            value: String::new(),
+        }
     }
 
     /// `put(key, value)`.
     pub fn put(key: impl Into<String>, value: impl Into<String>) -> Self {
-        KvInput { op: KvOp::Put, key: key.into(), value: value.into() }
+        KvInput {
+            op: KvOp::Put,
+            key: key.into(),
+            value: value.into(),
+        }
     }
 
     /// `append(key, value)`.
     pub fn append(key: impl Into<String>, value: impl Into<String>) -> Self {
-        KvInput { op: KvOp::Append, key: key.into(), value: value.into() }
+        KvInput {
+            op: KvOp::Append,
+            key: key.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -85,7 +97,12 @@ impl Model for KvModel {
         String::new()
     }
 
-    fn step<'s>(&self, state: &'s String, input: &KvInput, output: &KvOutput) -> Option<Cow<'s, String>> {
+    fn step<'s>(
+        &self,
+        state: &'s String,
+        input: &KvInput,
+        output: &KvOutput,
+    ) -> Option<Cow<'s, String>> {
         // A put or append of unknown outcome is taken as done: its return is
         // at the end of the history, so "never happened" is the same as
         // "happened after everything else".
@@ -109,7 +126,10 @@ impl Model for KvModel {
         }
         by_key
             .into_iter()
-            .map(|(key, ops)| Partition { label: format!("key {key:?}"), ops })
+            .map(|(key, ops)| Partition {
+                label: format!("key {key:?}"),
+                ops,
+            })
             .collect()
     }
 
@@ -139,11 +159,20 @@ mod tests {
         let m = KvModel;
         let step = |s: &String, i: KvInput, o: KvOutput| m.step(s, &i, &o).map(Cow::into_owned);
         let s = m.init();
-        assert_eq!(step(&s, KvInput::get("k"), KvOutput::Value(String::new())), Some(String::new()));
-        assert_eq!(step(&s, KvInput::get("k"), KvOutput::Value("x".into())), None);
+        assert_eq!(
+            step(&s, KvInput::get("k"), KvOutput::Value(String::new())),
+            Some(String::new())
+        );
+        assert_eq!(
+            step(&s, KvInput::get("k"), KvOutput::Value("x".into())),
+            None
+        );
         let s = step(&s, KvInput::put("k", "a"), KvOutput::done()).unwrap();
         let s = step(&s, KvInput::append("k", "b"), KvOutput::Unknown).unwrap();
         assert_eq!(s, "ab");
-        assert_eq!(step(&s, KvInput::get("k"), KvOutput::Unknown), Some("ab".into()));
+        assert_eq!(
+            step(&s, KvInput::get("k"), KvOutput::Unknown),
+            Some("ab".into())
+        );
     }
 }

@@ -43,7 +43,11 @@ pub enum RegisterOutput {
 
 impl RegisterModel {
     /// The etcd register's rules; the trait's `step` wraps this.
-    fn next_state(state: Option<i64>, input: &RegisterInput, output: &RegisterOutput) -> Option<Option<i64>> {
+    fn next_state(
+        state: Option<i64>,
+        input: &RegisterInput,
+        output: &RegisterOutput,
+    ) -> Option<Option<i64>> {
         use RegisterOutput::{Cas, Read, Unknown, Written};
         // Writes and swaps of unknown outcome are taken as done: their return
         // is at the end of the history, so "never happened" is the same as
@@ -56,7 +60,9 @@ impl RegisterModel {
                 let matches = state == Some(from);
                 (matches == swapped).then_some(if matches { Some(to) } else { state })
             }
-            (RegisterInput::Cas { from, to }, Unknown) => Some(if state == Some(from) { Some(to) } else { state }),
+            (RegisterInput::Cas { from, to }, Unknown) => {
+                Some(if state == Some(from) { Some(to) } else { state })
+            }
             // An answer of the wrong kind (a read answered "written") can
             // never happen.
             _ => None,
@@ -111,14 +117,49 @@ mod tests {
 
     #[test]
     fn steps_follow_the_etcd_rules() {
-        assert_eq!(RegisterModel::next_state(None, &Read, &RegisterOutput::Read(None)), Some(None));
-        assert_eq!(RegisterModel::next_state(Some(1), &Read, &RegisterOutput::Read(None)), None);
-        assert_eq!(RegisterModel::next_state(Some(1), &Read, &RegisterOutput::Unknown), Some(Some(1)));
-        assert_eq!(RegisterModel::next_state(None, &Write(3), &RegisterOutput::Unknown), Some(Some(3)));
-        assert_eq!(RegisterModel::next_state(Some(1), &Cas { from: 1, to: 2 }, &RegisterOutput::Cas(true)), Some(Some(2)));
-        assert_eq!(RegisterModel::next_state(Some(1), &Cas { from: 1, to: 2 }, &RegisterOutput::Cas(false)), None);
-        assert_eq!(RegisterModel::next_state(Some(0), &Cas { from: 1, to: 2 }, &RegisterOutput::Cas(false)), Some(Some(0)));
-        assert_eq!(RegisterModel::next_state(Some(0), &Cas { from: 1, to: 2 }, &RegisterOutput::Unknown), Some(Some(0)));
-        assert_eq!(RegisterModel::next_state(None, &Read, &RegisterOutput::Written), None);
+        assert_eq!(
+            RegisterModel::next_state(None, &Read, &RegisterOutput::Read(None)),
+            Some(None)
+        );
+        assert_eq!(
+            RegisterModel::next_state(Some(1), &Read, &RegisterOutput::Read(None)),
+            None
+        );
+        assert_eq!(
+            RegisterModel::next_state(Some(1), &Read, &RegisterOutput::Unknown),
+            Some(Some(1))
+        );
+        assert_eq!(
+            RegisterModel::next_state(None, &Write(3), &RegisterOutput::Unknown),
+            Some(Some(3))
+        );
+        assert_eq!(
+            RegisterModel::next_state(Some(1), &Cas { from: 1, to: 2 }, &RegisterOutput::Cas(true)),
+            Some(Some(2))
+        );
+        assert_eq!(
+            RegisterModel::next_state(
+                Some(1),
+                &Cas { from: 1, to: 2 },
+                &RegisterOutput::Cas(false)
+            ),
+            None
+        );
+        assert_eq!(
+            RegisterModel::next_state(
+                Some(0),
+                &Cas { from: 1, to: 2 },
+                &RegisterOutput::Cas(false)
+            ),
+            Some(Some(0))
+        );
+        assert_eq!(
+            RegisterModel::next_state(Some(0), &Cas { from: 1, to: 2 }, &RegisterOutput::Unknown),
+            Some(Some(0))
+        );
+        assert_eq!(
+            RegisterModel::next_state(None, &Read, &RegisterOutput::Written),
+            None
+        );
     }
 }

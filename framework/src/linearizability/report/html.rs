@@ -54,13 +54,20 @@ pub(super) fn render(report: &Report, title: &str) -> String {
     }
     page.push_str("</section>\n");
 
-    let _ = write!(page, "<section id=\"full\">\n<h2>All {n} operations ({label})</h2>\n");
+    let _ = write!(
+        page,
+        "<section id=\"full\">\n<h2>All {n} operations ({label})</h2>\n"
+    );
     for (k, lin) in report.full.linearizations.iter().enumerate() {
         let open = if k == 0 { " open" } else { "" };
         let _ = write!(
             page,
             "<details{open}>\n<summary>Longest partial linearization{}: {} of {n} operations, then stuck</summary>\n",
-            if report.full.linearizations.len() > 1 { format!(" {}", k + 1) } else { String::new() },
+            if report.full.linearizations.len() > 1 {
+                format!(" {}", k + 1)
+            } else {
+                String::new()
+            },
             lin.steps.len(),
         );
         analysis_view(&mut page, report, &report.full, lin, &format!("f{k}"));
@@ -79,8 +86,14 @@ pub(super) fn render(report: &Report, title: &str) -> String {
 }
 
 /// A timeline and a step table for one partial linearization of a set.
-fn analysis_view(page: &mut String, report: &Report, set: &Analysis, lin: &Linearization, id: &str) {
-    let _ = write!(page, "<div class=\"view\" id=\"{id}\">\n");
+fn analysis_view(
+    page: &mut String,
+    report: &Report,
+    set: &Analysis,
+    lin: &Linearization,
+    id: &str,
+) {
+    let _ = writeln!(page, "<div class=\"view\" id=\"{id}\">");
     timeline(page, report, set, lin);
     steps_table(page, report, lin);
     page.push_str("</div>\n");
@@ -89,32 +102,45 @@ fn analysis_view(page: &mut String, report: &Report, set: &Analysis, lin: &Linea
 fn timeline(page: &mut String, report: &Report, set: &Analysis, lin: &Linearization) {
     let members = &set.members;
     // Times become ranks: every distinct call or return time is one column.
-    let mut times: Vec<i64> = members.iter().flat_map(|&p| [report.ops[p].call, report.ops[p].ret]).collect();
+    let mut times: Vec<i64> = members
+        .iter()
+        .flat_map(|&p| [report.ops[p].call, report.ops[p].ret])
+        .collect();
     times.sort_unstable();
     times.dedup();
     let rank = |t: i64| times.binary_search(&t).expect("a member's time") as f64;
     let step = (1100.0 / times.len().max(1) as f64).clamp(30.0, 130.0);
     let rows: BTreeMap<usize, usize> = {
-        let clients: std::collections::BTreeSet<usize> = members.iter().map(|&p| report.ops[p].client).collect();
-        clients.into_iter().enumerate().map(|(row, c)| (c, row)).collect()
+        let clients: std::collections::BTreeSet<usize> =
+            members.iter().map(|&p| report.ops[p].client).collect();
+        clients
+            .into_iter()
+            .enumerate()
+            .map(|(row, c)| (c, row))
+            .collect()
     };
     let width = GUTTER + step * (times.len().max(2) - 1) as f64 + 40.0;
     let height = ROW * rows.len() as f64 + 30.0;
     let x = |t: i64| GUTTER + 10.0 + rank(t) * step;
-    let order: BTreeMap<usize, usize> = lin.steps.iter().enumerate().map(|(k, &(p, _))| (p, k + 1)).collect();
+    let order: BTreeMap<usize, usize> = lin
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(k, &(p, _))| (p, k + 1))
+        .collect();
     let candidates: BTreeMap<usize, bool> = lin.candidates.iter().copied().collect();
 
-    let _ = write!(
+    let _ = writeln!(
         page,
         "<div class=\"scroll\"><svg width=\"{width:.0}\" height=\"{height:.0}\" \
          viewBox=\"0 0 {width:.0} {height:.0}\">\n"
     );
     for (&client, &row) in &rows {
         let y = ROW * row as f64 + 10.0;
-        let _ = write!(
+        let _ = writeln!(
             page,
             "<rect class=\"band\" x=\"0\" y=\"{y:.1}\" width=\"{width:.0}\" height=\"{ROW:.0}\"/>\
-             <text class=\"client\" x=\"8\" y=\"{ty:.1}\">client {client}</text>\n",
+             <text class=\"client\" x=\"8\" y=\"{ty:.1}\">client {client}</text>",
             ty = y + ROW / 2.0 + 4.0,
         );
     }
@@ -159,16 +185,21 @@ fn timeline(page: &mut String, report: &Report, set: &Analysis, lin: &Linearizat
         let room = ((x0 + w - text_x - 4.0) / CHAR).floor().max(0.0) as usize;
         let label = fit(&op.description, room);
         if !label.is_empty() {
-            let _ = write!(page, "<text class=\"label\" x=\"{text_x:.1}\" y=\"{ty:.1}\">{}</text>", esc(&label), ty = y + BOX / 2.0 + 4.0);
+            let _ = write!(
+                page,
+                "<text class=\"label\" x=\"{text_x:.1}\" y=\"{ty:.1}\">{}</text>",
+                esc(&label),
+                ty = y + BOX / 2.0 + 4.0
+            );
         }
-        page.push_str("</g>\n");
+        page.push_str("</g>");
     }
     if let Some(d) = lin.deadline {
         let xd = x(report.ops[d].ret);
-        let _ = write!(
+        let _ = writeln!(
             page,
             "<line class=\"stuck\" x1=\"{xd:.1}\" y1=\"4\" x2=\"{xd:.1}\" y2=\"{y2:.1}\"><title>stuck: one of the outlined operations \
-             had to take effect by here</title></line>\n",
+             had to take effect by here</title></line>",
             y2 = height - 4.0,
         );
     }
@@ -184,9 +215,9 @@ fn steps_table(page: &mut String, report: &Report, lin: &Linearization) {
     );
     for (k, (p, state)) in lin.steps.iter().enumerate() {
         let op = &report.ops[*p];
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<tr data-op=\"{p}\"><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>\n",
+            "<tr data-op=\"{p}\"><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
             k + 1,
             op.client,
             esc(&op.description),
@@ -195,7 +226,10 @@ fn steps_table(page: &mut String, report: &Report, lin: &Linearization) {
     }
     page.push_str("</tbody>\n</table>\n");
     let Some(d) = lin.deadline else { return };
-    let state = lin.steps.last().map_or(report.initial_state.as_str(), |(_, s)| s.as_str());
+    let state = lin
+        .steps
+        .last()
+        .map_or(report.initial_state.as_str(), |(_, s)| s.as_str());
     let deadline = &report.ops[d];
     let _ = write!(
         page,
@@ -212,11 +246,14 @@ fn steps_table(page: &mut String, report: &Report, lin: &Linearization) {
         let why = if possible {
             String::from("possible here, but no order of the remaining operations works after it")
         } else {
-            format!("impossible: that answer cannot come from state <code>{}</code>", esc(state))
+            format!(
+                "impossible: that answer cannot come from state <code>{}</code>",
+                esc(state)
+            )
         };
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<li class=\"{}\" data-op=\"{p}\">client {}: <code>{}</code> — {why}</li>\n",
+            "<li class=\"{}\" data-op=\"{p}\">client {}: <code>{}</code> — {why}</li>",
             if possible { "dead" } else { "bad" },
             op.client,
             esc(&op.description)

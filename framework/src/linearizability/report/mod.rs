@@ -94,7 +94,11 @@ impl Report {
     /// # Panics
     /// If the violation's partition turns out linearizable: it was not
     /// produced by checking this history with this model.
-    pub fn new<M: Model>(model: &M, history: &[Operation<M::Input, M::Output>], violation: &Violation) -> Report {
+    pub fn new<M: Model>(
+        model: &M,
+        history: &[Operation<M::Input, M::Output>],
+        violation: &Violation,
+    ) -> Report {
         let ops: Vec<OpView> = violation
             .ops
             .iter()
@@ -110,17 +114,34 @@ impl Report {
             })
             .collect();
         let full = analyse(model, history, &ops, &violation.ops, violation.steps);
-        let stuck_on = full.linearizations.first().and_then(|l| l.deadline).map(|p| ops[p].index);
-        let budget = Budget { per_check: violation.steps.max(1 << 16) * 2, total: 1 << 23 };
+        let stuck_on = full
+            .linearizations
+            .first()
+            .and_then(|l| l.deadline)
+            .map(|p| ops[p].index);
+        let budget = Budget {
+            per_check: violation.steps.max(1 << 16) * 2,
+            total: 1 << 23,
+        };
         let members = minimal_failing_set(model, history, &violation.ops, stuck_on, &budget);
         let minimal = analyse(model, history, &ops, &members, u64::MAX);
-        Report { label: violation.label.clone(), initial_state: model.describe_state(&model.init()), ops, full, minimal }
+        Report {
+            label: violation.label.clone(),
+            initial_state: model.describe_state(&model.init()),
+            ops,
+            full,
+            minimal,
+        }
     }
 
     /// The smallest set of operations found that has no legal order, as
     /// indices into the checked history.
     pub fn minimal_failing_set(&self) -> Vec<usize> {
-        self.minimal.members.iter().map(|&p| self.ops[p].index).collect()
+        self.minimal
+            .members
+            .iter()
+            .map(|&p| self.ops[p].index)
+            .collect()
     }
 
     /// The page, titled `title` (say, the test's or the file's name).
@@ -143,10 +164,18 @@ fn analyse<M: Model>(
     members: &[usize],
     max_steps: u64,
 ) -> Analysis {
-    let position = |index: usize| ops.iter().position(|o| o.index == index).expect("a member of the partition");
+    let position = |index: usize| {
+        ops.iter()
+            .position(|o| o.index == index)
+            .expect("a member of the partition")
+    };
     let mut search = Search::new(model, history, members).record();
     let progress = search.run(max_steps);
-    assert_eq!(progress, Progress::Illegal, "the report's operations must have no legal order");
+    assert_eq!(
+        progress,
+        Progress::Illegal,
+        "the report's operations must have no legal order"
+    );
     let mut orders = search.partial_linearizations();
     if orders.is_empty() {
         // Not even a first operation was possible: show the empty order.
@@ -166,20 +195,40 @@ fn analyse<M: Model>(
                     .expect("a recorded linearization replays legally")
                     .into_owned();
                 done[local as usize] = true;
-                steps.push((position(members[local as usize]), model.describe_state(&state)));
+                steps.push((
+                    position(members[local as usize]),
+                    model.describe_state(&state),
+                ));
             }
-            let rest: Vec<usize> = (0..members.len()).filter(|&l| !done[l]).map(|l| members[l]).collect();
+            let rest: Vec<usize> = (0..members.len())
+                .filter(|&l| !done[l])
+                .map(|l| members[l])
+                .collect();
             let deadline = rest.iter().copied().min_by_key(|&i| (history[i].ret, i));
             let candidates = match deadline {
                 None => Vec::new(),
                 Some(d) => rest
                     .iter()
                     .filter(|&&i| history[i].call <= history[d].ret)
-                    .map(|&i| (position(i), model.step(&state, &history[i].input, &history[i].output).is_some()))
+                    .map(|&i| {
+                        (
+                            position(i),
+                            model
+                                .step(&state, &history[i].input, &history[i].output)
+                                .is_some(),
+                        )
+                    })
                     .collect(),
             };
-            Linearization { steps, deadline: deadline.map(position), candidates }
+            Linearization {
+                steps,
+                deadline: deadline.map(position),
+                candidates,
+            }
         })
         .collect();
-    Analysis { members: members.iter().map(|&i| position(i)).collect(), linearizations }
+    Analysis {
+        members: members.iter().map(|&i| position(i)).collect(),
+        linearizations,
+    }
 }
