@@ -11,8 +11,10 @@
 //! - otherwise (a read of appends in an order real time forbids), the kept
 //!   set must have an order that the model accepts once real time is
 //!   ignored: it fails only because of timing. That question is a search
-//!   over all orders; a small budget keeps it cheap, and a set too large to
-//!   decide in it counts as explained (large sets are the first to go).
+//!   over all orders, so it has a budget: a large set that exhausts it
+//!   counts as explained (large sets are the first to go, and would
+//!   otherwise never be cut), a small one as not (its answer is what the
+//!   student reads).
 //!
 //! So the set that remains fails because of how its operations interact in
 //! time, which is the bug a student has to find.
@@ -42,6 +44,10 @@ use super::search::{Progress, Search};
 
 /// Steps allowed for one "some order ignoring time" search.
 const UNTIMED_STEPS: u64 = 1 << 14;
+/// Sets up to this size get a larger budget for that search, and are not
+/// counted as explained when they exhaust it.
+const SMALL_SET: usize = 16;
+const SMALL_UNTIMED_STEPS: u64 = 1 << 15;
 
 /// Step budgets of a shrink.
 pub(crate) struct Budget {
@@ -84,10 +90,15 @@ pub(crate) fn minimal_failing_set<M: Model>(
     };
     // Whether some order ignoring real time works (or it is too big to say).
     let untimed = |set: &[usize]| {
+        let small = set.len() <= SMALL_SET;
         let mut search = Search::untimed(model, history, set);
-        let progress = search.run(UNTIMED_STEPS);
+        let progress = search.run(if small {
+            SMALL_UNTIMED_STEPS
+        } else {
+            UNTIMED_STEPS
+        });
         spent.set(spent.get() + search.steps());
-        progress != Progress::Illegal
+        progress == Progress::Linearizable || (progress == Progress::Paused && !small)
     };
     let (_, in_reach) = fails(ops);
     let acceptable = |set: &BTreeSet<usize>| {

@@ -45,9 +45,10 @@ pub(super) fn render(report: &Report, title: &str) -> String {
     let _ = write!(
         page,
         "<section id=\"minimal\">\n<h2>Smallest failing set: {m} of the {n} operations</h2>\n\
-         <p>These operations alone already have no legal order, although each of them on its own can take effect legally \
-         after some of the others: they fail because of how they interact. Dropping any one of them (one at a time) leaves \
-         a set that works or that no longer explains its answers. Start here.</p>\n"
+         <p>These operations alone already have no legal order, although every answer among them can be explained by \
+         some of the others: they fail because of how they interact in time. Dropping any one of them leaves a set that \
+         works or whose answers no longer make sense (as far as the checker could tell within its step budget). \
+         Start here.</p>\n"
     );
     if let Some(lin) = report.minimal.linearizations.first() {
         analysis_view(&mut page, report, &report.minimal, lin, "m");
