@@ -5,8 +5,8 @@
 //! Run: `CARGO_TARGET_DIR=... cargo bench -p framework --bench linearizability`
 //! (release profile). Options after `--`: `--runs N` repetitions per file
 //! (default 21). It prints each file's median check time (parsing excluded),
-//! the sum of medians over etcd 000–069, the medians of c50-ok and c50-bad,
-//! and the peak memory of checking c50-ok: a child process (this binary with
+//! the sum of medians over etcd 000–069, the medians of c50-ok and c50-bad
+//! (and, for information, those two on all cores), and the peak memory of checking c50-ok: a child process (this binary with
 //! `--peak-memory FILE`) parses and checks that one file on one thread and
 //! reports its own peak resident set (VmHWM in /proc/self/status, the
 //! whole process: binary, parsed history and search tables).
@@ -73,6 +73,21 @@ fn main() {
         "c50-bad median:               {:>8.3} ms   (budget 25 ms)",
         ms(kv_median("c50-bad.txt"))
     );
+
+    // For information: the default thread count on this machine.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads > 1 {
+        let options = CheckOptions::default().no_timeout().threads(threads);
+        for file in ["c50-ok.txt", "c50-bad.txt"] {
+            let text = std::fs::read_to_string(data.join("kv").join(file)).expect("readable");
+            let history = porcupine_kv::parse(&text).expect("parses");
+            let median = median_check(&KvModel, &history, &options, runs);
+            println!(
+                "{file} on {threads} threads (information): {:>8.3} ms",
+                ms(median)
+            );
+        }
+    }
 
     let child = std::process::Command::new(std::env::current_exe().expect("own path"))
         .arg("--peak-memory")

@@ -59,6 +59,13 @@ pub trait Model: Sync {
         }]
     }
 
+    /// Heap bytes a state owns beyond its inline size (a `String`'s
+    /// buffer), so that the memory budget counts them. The default, 0,
+    /// suits states without heap data.
+    fn state_heap_bytes(&self, _state: &Self::State) -> usize {
+        0
+    }
+
     /// A short description of an operation for the report, such as
     /// `put("a", "x 1 0 y")` or `read() -> 3`.
     fn describe_operation(&self, input: &Self::Input, output: &Self::Output) -> String;

@@ -72,6 +72,8 @@ pub(crate) struct Search<'h, M: Model> {
     /// the hash so that growing the table never rehashes a state.
     states: Vec<M::State>,
     state_ids: HashTable<(u64, u32)>,
+    /// Heap bytes owned by the interned states.
+    state_heap: usize,
     /// A lossy memo of transitions: slot `hash(state, op)` holds the last
     /// `(state << 32 | op, state after or ILLEGAL)` computed there. Fixed
     /// size, so it never rehashes; a miss just steps the model again.
@@ -183,6 +185,7 @@ impl<'h, M: Model> Search<'h, M> {
             bits: vec![0; words],
             bits_hash: 0,
             keys: (0..n as u64).map(mix64).collect(),
+            state_heap: model.state_heap_bytes(&init),
             states: vec![init],
             state_ids,
             memo: vec![(NO_KEY, 0); 1 << memo_bits],
@@ -204,14 +207,15 @@ impl<'h, M: Model> Search<'h, M> {
         self.steps
     }
 
-    /// The heap bytes held by the search's tables, approximately (the
-    /// model's states are counted by their inline size only).
+    /// The heap bytes held by the search's tables, approximately (states
+    /// count their inline size and what [`Model::state_heap_bytes`] says).
     pub(crate) fn bytes(&self) -> usize {
         let state = size_of::<M::State>();
         self.cache.bytes()
             + self.memo.capacity() * size_of::<(u64, u32)>()
             + self.state_ids.capacity() * (size_of::<(u64, u32)>() + 1)
             + self.states.capacity() * state
+            + self.state_heap
             + self.nodes.capacity() * size_of::<Node>()
     }
 
@@ -313,6 +317,7 @@ impl<'h, M: Model> Search<'h, M> {
         let id = u32::try_from(states.len()).expect("fewer than 2^32 states");
         assert!(id != ILLEGAL, "too many distinct states");
         self.state_ids.insert_unique(hash, (hash, id), |&(h, _)| h);
+        self.state_heap += self.model.state_heap_bytes(&state);
         self.states.push(state);
         id
     }
@@ -322,6 +327,7 @@ impl<'h, M: Model> Search<'h, M> {
         self.cache = Cache::new(1);
         self.states = Vec::new();
         self.state_ids = HashTable::new();
+        self.state_heap = 0;
         self.memo = Vec::new();
         self.recorder = None;
     }

@@ -133,6 +133,10 @@ impl Model for KvModel {
             .collect()
     }
 
+    fn state_heap_bytes(&self, state: &String) -> usize {
+        state.capacity()
+    }
+
     fn describe_operation(&self, input: &KvInput, output: &KvOutput) -> String {
         let key = &input.key;
         match (input.op, output) {
