@@ -75,11 +75,6 @@ impl CheckOptions {
         self.threads = threads.max(1);
         self
     }
-
-    /// The configured deadline, if any.
-    pub fn get_timeout(&self) -> Option<Duration> {
-        self.timeout
-    }
 }
 
 /// The first round's step budget per partition; it doubles every round.
@@ -119,6 +114,8 @@ struct Part<'h, M: Model> {
     bytes: usize,
 }
 
+/// The partitions' searches and the state of the rounds, shared by the
+/// worker threads.
 struct Scheduler<'h, M: Model> {
     parts: Vec<Mutex<Part<'h, M>>>,
     partitions: &'h [Partition],

@@ -16,8 +16,8 @@ use super::history::Operation;
 /// States must be `Eq + Hash`: the search remembers every (set of linearized
 /// operations, state) pair it has tried, and two states that compare equal
 /// must behave the same from then on. `step` must be pure (no interior
-/// mutability, no randomness): the checker calls it once per distinct
-/// (state, operation) pair and reuses the answer.
+/// mutability, no randomness): the checker may reuse an earlier answer for
+/// the same state and operation, or ask again.
 ///
 /// See the [module documentation](super) for a worked example of adding a
 /// model for a lab.

@@ -12,8 +12,8 @@
 //!
 //! Everything lives in flat arrays indexed by dense numbers: entries of the
 //! list, operations (their position in the partition), states (interned, so
-//! the hot loop moves `u32`s and the model's `step` runs once per distinct
-//! (state, operation) pair). The search runs in slices of steps and can be
+//! the hot loop moves `u32`s, and a memo of transitions spares most calls
+//! of the model's `step`). The search runs in slices of steps and can be
 //! paused and resumed, which lets the scheduler interleave partitions.
 
 use std::borrow::Cow;
