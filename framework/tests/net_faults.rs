@@ -329,7 +329,9 @@ fn a_hook_runs_before_each_call_in_the_handlers_task() {
             .method(ECHO, |(), text: String| async move { text })
             .build()
             .before_each(|method| assert_ne!(method, "Echo", "injected fault"));
-        world.net().add_server("s", Server::new(world.node("s")).with(service));
+        world
+            .net()
+            .add_server("s", Server::new(world.node("s")).with(service));
         let e = end(&world, "e", "s");
         let _ = e.call(ECHO, &"x".to_string()).await;
         sleep(Duration::from_secs(1)).await;

@@ -41,7 +41,10 @@ pub fn child(registry: &Registry, args: &ChildArgs) -> u8 {
     // The log says how the run ended, next to what led there.
     match &report.failure {
         None => eprintln!("TEST {} passed with seed {}", case.number, args.seed),
-        Some(failure) => eprintln!("TEST {} failed with seed {}: {failure}", case.number, args.seed),
+        Some(failure) => eprintln!(
+            "TEST {} failed with seed {}: {failure}",
+            case.number, args.seed
+        ),
     }
     let text = serde_json::to_string(&report).expect("reports always serialize");
     if let Err(e) = write_atomically(Path::new(&result_path), &text) {

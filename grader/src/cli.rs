@@ -44,6 +44,8 @@ pub enum Command {
     Kinds(KindsArgs),
     /// Combine the JSON reports of partitioned runs into one result.
     Merge(MergeArgs),
+    /// Check history files for linearizability: one verdict line per file.
+    CheckHistory(crate::check_history::CheckHistoryArgs),
     /// Run one test with one seed and write its result (used by `run`,
     /// which starts one such process per test run).
     #[command(name = "__child", hide = true)]

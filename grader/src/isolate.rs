@@ -146,19 +146,30 @@ fn watch(child: &mut Child, limits: &TestLimits, log: &Arc<Mutex<Log>>) -> Endin
         if started.elapsed() > limits.wall_timeout {
             return kill(
                 child,
-                format!("timed out after {} of wall time", human_duration(limits.wall_timeout)),
+                format!(
+                    "timed out after {} of wall time",
+                    human_duration(limits.wall_timeout)
+                ),
             );
         }
-        if tick % MEMORY_EVERY == 0 && resident_bytes(child.id()).is_some_and(|rss| rss > limits.memory_limit) {
+        if tick % MEMORY_EVERY == 0
+            && resident_bytes(child.id()).is_some_and(|rss| rss > limits.memory_limit)
+        {
             return kill(
                 child,
-                format!("killed: over the {} memory limit", human_bytes(limits.memory_limit)),
+                format!(
+                    "killed: over the {} memory limit",
+                    human_bytes(limits.memory_limit)
+                ),
             );
         }
         if log.lock().unwrap_or_else(|e| e.into_inner()).over_limit() {
             return kill(
                 child,
-                format!("killed: wrote more than the {} output limit", human_bytes(OUTPUT_LIMIT)),
+                format!(
+                    "killed: wrote more than the {} output limit",
+                    human_bytes(OUTPUT_LIMIT)
+                ),
             );
         }
         thread::sleep(POLL);

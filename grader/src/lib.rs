@@ -7,6 +7,7 @@
 //! (the same program, `grader __child`), watched for time, memory and
 //! output, so a faulty submission fails only its own test.
 
+mod check_history;
 mod child;
 mod cli;
 mod execute;
@@ -44,6 +45,7 @@ pub fn main<S: Student>() -> ExitCode {
         Ok(cli::Command::List(args)) => list::list(&registry, &args),
         Ok(cli::Command::Kinds(args)) => list::kinds(&registry, &args),
         Ok(cli::Command::Merge(args)) => merge::merge(&args),
+        Ok(cli::Command::CheckHistory(args)) => check_history::run(args),
         Ok(cli::Command::Child(args)) => child::child(&registry, &args),
         Err(message) => {
             eprintln!("{message}");
