@@ -7,4 +7,6 @@ pub struct Reference;
 
 impl Student for Reference {
     type Raft = Unimplemented;
+    type KvServer = Unimplemented;
+    type KvClerk = Unimplemented;
 }

@@ -1,6 +1,7 @@
 //! One module per lab: its contract (the traits a student implements) and
 //! its harness (cluster control and checks), plus its test kinds.
 
+pub mod kv;
 pub mod raft;
 mod unimplemented;
 
@@ -13,9 +14,13 @@ use crate::suite::Registry;
 pub trait Student: 'static {
     /// The Raft peer (lab `raft`).
     type Raft: raft::Raft;
+    /// The key/value server (lab `kv`).
+    type KvServer: kv::KvServer;
+    /// The key/value clerk (lab `kv`).
+    type KvClerk: kv::KvClerk;
 }
 
 /// Every test kind of every lab, for the student bundle `S`.
 pub fn registry<S: Student>() -> Registry {
-    Registry::new(raft::kinds::<S>())
+    Registry::new(raft::kinds::<S>().into_iter().chain(kv::kinds::<S>()))
 }

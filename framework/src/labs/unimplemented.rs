@@ -1,5 +1,6 @@
 //! A stand-in for labs a submission does not implement.
 
+use super::kv::{KvClerk, KvServer};
 use super::raft::{ApplySender, Raft};
 use crate::net::{ClientEnd, Service};
 use crate::persister::Persister;
@@ -29,5 +30,32 @@ impl Raft for Unimplemented {
     }
     fn snapshot(&self, _: u64, _: Vec<u8>) {
         missing("raft")
+    }
+}
+
+impl KvServer for Unimplemented {
+    fn make(_: Node, _: Vec<ClientEnd>, _: usize, _: Persister, _: Option<usize>) -> Self {
+        missing("kv")
+    }
+    fn services(&self) -> Vec<Service> {
+        missing("kv")
+    }
+    fn raft_state(&self) -> (u64, bool) {
+        missing("kv")
+    }
+}
+
+impl KvClerk for Unimplemented {
+    fn make(_: Node, _: Vec<ClientEnd>) -> Self {
+        missing("kv")
+    }
+    async fn get(&self, _: String) -> String {
+        missing("kv")
+    }
+    async fn put(&self, _: String, _: String) {
+        missing("kv")
+    }
+    async fn append(&self, _: String, _: String) {
+        missing("kv")
     }
 }

@@ -166,6 +166,16 @@ impl<I, O: Clone> HistoryBuilder<I, O> {
         Self::default()
     }
 
+    /// How many calls were recorded.
+    pub fn len(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Whether no call was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty()
+    }
+
     /// Records that `client` called with `input` at `time`.
     pub fn call(&mut self, client: usize, input: I, time: i64) -> CallHandle {
         self.latest = self.latest.max(time);

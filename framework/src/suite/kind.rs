@@ -45,33 +45,35 @@ impl Kind {
     }
 }
 
-/// Every kind a grader knows, by name.
+/// Every kind a grader knows, by lab and name (two labs may both have,
+/// say, a `re_election` kind).
 #[derive(Clone, Default)]
 pub struct Registry {
-    kinds: BTreeMap<&'static str, Kind>,
+    kinds: BTreeMap<(&'static str, &'static str), Kind>,
 }
 
 impl Registry {
-    /// A registry of these kinds. Panics on a duplicate name (a bug in the
-    /// framework, not in a suite).
+    /// A registry of these kinds. Panics on a duplicate name within a lab
+    /// (a bug in the framework, not in a suite).
     pub fn new(kinds: impl IntoIterator<Item = Kind>) -> Registry {
         let mut registry = Registry::default();
         for kind in kinds {
             assert!(
-                registry.kinds.insert(kind.name, kind).is_none(),
-                "kind {} registered twice",
-                kind.name
+                registry.kinds.insert((kind.lab, kind.name), kind).is_none(),
+                "kind {} of lab {} registered twice",
+                kind.name,
+                kind.lab
             );
         }
         registry
     }
 
-    /// The kind called `name`.
-    pub fn get(&self, name: &str) -> Option<&Kind> {
-        self.kinds.get(name)
+    /// Lab `lab`'s kind called `name`.
+    pub fn get(&self, lab: &str, name: &str) -> Option<&Kind> {
+        self.kinds.values().find(|k| k.lab == lab && k.name == name)
     }
 
-    /// Every kind, by name.
+    /// Every kind, by lab and name.
     pub fn kinds(&self) -> impl Iterator<Item = &Kind> {
         self.kinds.values()
     }

@@ -473,37 +473,43 @@ impl Checker<'_> {
     }
 
     fn kind(&mut self, path: &[Step], name: &str, lab: Option<&str>) -> Option<Kind> {
-        let Some(kind) = self.registry.get(name).copied() else {
-            let mut known: Vec<&str> = self
-                .registry
-                .kinds()
-                .filter(|k| lab.is_none_or(|lab| k.lab == lab))
-                .map(|k| k.name)
-                .collect();
-            known.sort_unstable();
+        // Without a valid lab there is nothing to look the kind up in (that
+        // error is reported already).
+        let lab = lab?;
+        if let Some(kind) = self.registry.get(lab, name) {
+            return Some(*kind);
+        }
+        let elsewhere: Vec<&str> = self
+            .registry
+            .kinds()
+            .filter(|k| k.name == name)
+            .map(|k| k.lab)
+            .collect();
+        if !elsewhere.is_empty() {
             self.at_node(
                 path,
                 format!(
-                    "unknown kind '{name}'{}; known kinds: {}",
-                    suggest(name, &known),
-                    list(&known)
+                    "kind '{name}' tests lab '{}', but this suite is for lab '{lab}'",
+                    list(&elsewhere)
                 ),
             );
             return None;
-        };
-        match lab {
-            Some(lab) if kind.lab != lab => {
-                self.at_node(
-                    path,
-                    format!(
-                        "kind '{name}' tests lab '{}', but this suite is for lab '{lab}'",
-                        kind.lab
-                    ),
-                );
-                None
-            }
-            _ => Some(kind),
         }
+        let known: Vec<&str> = self
+            .registry
+            .kinds()
+            .filter(|k| k.lab == lab)
+            .map(|k| k.name)
+            .collect();
+        self.at_node(
+            path,
+            format!(
+                "unknown kind '{name}'{}; known kinds: {}",
+                suggest(name, &known),
+                list(&known)
+            ),
+        );
+        None
     }
 
     /// The kind's defaults, then the suite's defaults it accepts, then the

@@ -1,0 +1,342 @@
+//! Scripted scenarios: basic operations with and without a majority,
+//! re-election, many clients on one key, snapshots and InstallSnapshot
+//! (the dslabs kv list), and the classic one-partition, one-key and speed
+//! tests.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use tokio::time::{Instant, sleep, timeout};
+
+use super::common::{check, check_sizes, cluster, expect, wait_for_leader, within};
+use super::generic::check_appends;
+use crate::labs::kv::{KvClerk, KvCluster, KvServer};
+use crate::sim::Failure;
+use crate::suite::TestEnv;
+use crate::{ensure, fail};
+
+/// Cuts `count` servers other than the leader off from everyone; returns
+/// them.
+async fn disconnect_followers<S: KvServer, C: KvClerk>(
+    c: &KvCluster<S, C>,
+    count: usize,
+) -> Result<Vec<usize>, Failure> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let leader = wait_for_leader(c).await?;
+    let cut: Vec<usize> = (1..=count).map(|k| (leader + k) % c.n()).collect();
+    for &i in &cut {
+        c.disconnect(i, &c.all());
+    }
+    Ok(cut)
+}
+
+/// Put, Append, Get on one key per client (clients at once), with some
+/// followers cut off; then the saved state must be within bounds.
+pub async fn basic_ops<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, false);
+    let limit = env.params.duration("op_timeout");
+    disconnect_followers(&c, env.params.usize("disconnected")).await?;
+    let clients: Vec<_> = (0..env.params.usize("clients"))
+        .map(|id| c.make_client(id, &c.all()))
+        .collect();
+    let runs = clients.iter().map(|client| async {
+        let key = client.id().to_string();
+        let (v1, v2) = (format!("v1-{key}"), format!("v2-{key}"));
+        within(limit, &format!("put({key:?})"), client.put(&key, &v1)).await?;
+        within(limit, &format!("append({key:?})"), client.append(&key, &v2)).await?;
+        expect(client, &key, &format!("{v1}{v2}"), limit).await
+    });
+    for done in join_all(runs).await {
+        done?;
+    }
+    check_sizes(&env, &c)?;
+    check(&env, &c)
+}
+
+/// With a majority cut off, a Put and a Get must not complete; once the
+/// network heals, the service works again.
+pub async fn no_progress_minority<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, false);
+    let wait = env.params.duration("op_timeout");
+    let n = c.n();
+    let setup = c.make_client(0, &c.all());
+    within(wait, "the first put", setup.put("k", "before")).await?;
+    let cut: Vec<usize> = (0..n / 2 + 1).collect();
+    let minority: Vec<usize> = (n / 2 + 1..n).collect();
+    for &i in &cut {
+        c.disconnect(i, &c.all());
+    }
+    let writer = c.make_client(1, &minority);
+    if timeout(wait, writer.put("k", "during")).await.is_ok() {
+        fail!("a put completed while only a minority ({minority:?}) was reachable");
+    }
+    let reader = c.make_client(2, &minority);
+    if let Ok(value) = timeout(wait, reader.get("k")).await {
+        fail!(
+            "a get completed (returning {value:?}) while only a minority ({minority:?}) was reachable"
+        );
+    }
+    c.connect_all();
+    let after = c.make_client(3, &c.all());
+    within(
+        wait,
+        "a put after the network healed",
+        after.put("k", "after"),
+    )
+    .await?;
+    expect(&after, "k", "after", wait).await?;
+    check(&env, &c)
+}
+
+/// A leader cut off must be replaced, and the service go on; when it
+/// returns there is still one leader, and the service still works.
+pub async fn re_election<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, false);
+    let (limit, et) = (
+        env.params.duration("op_timeout"),
+        env.params.duration("election_timeout"),
+    );
+    let client = c.make_client(0, &c.all());
+    within(limit, "put", client.put("k", "1")).await?;
+    let old = wait_for_leader(&c).await?;
+    c.disconnect(old, &c.all());
+    sleep(5 * et).await;
+    let others: Vec<usize> = (0..c.n()).filter(|&i| i != old).collect();
+    ensure!(
+        others.iter().any(|&i| c.is_leader(i)),
+        "no new leader among servers {others:?} {:?} after leader {old} was cut off",
+        5 * et
+    );
+    within(limit, "append", client.append("k", "2")).await?;
+    expect(&client, "k", "12", limit).await?;
+    c.connect_all();
+    sleep(et).await;
+    let leaders = c.leaders_of_latest_term();
+    ensure!(
+        leaders.len() == 1,
+        "after the old leader {old} rejoined, servers {leaders:?} all lead the latest term"
+    );
+    within(limit, "append", client.append("k", "4")).await?;
+    expect(&client, "k", "124", limit).await?;
+    check(&env, &c)
+}
+
+/// Clients append to one key at once, with followers cut off: each append
+/// exactly once.
+pub async fn same_key<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, false);
+    let limit = env.params.duration("op_timeout");
+    disconnect_followers(&c, env.params.usize("disconnected")).await?;
+    let n = env.params.usize("clients");
+    let clients: Vec<_> = (0..n).map(|id| c.make_client(id, &c.all())).collect();
+    within(limit, "put", clients[0].put("k", "")).await?;
+    let appends = join_all(clients.iter().map(|client| client.append("k", "1")));
+    within(limit, "the concurrent appends", appends).await?;
+    expect(&clients[0], "k", &"1".repeat(n), limit).await?;
+    check(&env, &c)
+}
+
+/// Clerks append one after another to one key: the value shows their
+/// order.
+pub async fn sequential_appends<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, false);
+    let limit = env.params.duration("op_timeout");
+    disconnect_followers(&c, env.params.usize("disconnected")).await?;
+    let n = env.params.usize("clients");
+    let mut expected = String::new();
+    for id in 0..n {
+        let client = c.make_client(id, &c.all());
+        within(limit, "append", client.append("k", &id.to_string())).await?;
+        expected.push_str(&id.to_string());
+    }
+    let reader = c.make_client(n, &c.all());
+    expect(&reader, "k", &expected, limit).await?;
+    check(&env, &c)
+}
+
+/// Two followers miss many operations while the others snapshot; when the
+/// network changes they must catch up (by InstallSnapshot) and serve.
+pub async fn install_snapshot<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, false);
+    let n = c.n();
+    let limit = env.params.duration("op_timeout");
+    let client = c.make_client(0, &c.all());
+    within(limit, "put", client.put("a", "A")).await?;
+    expect(&client, "a", "A", limit).await?;
+    // A majority without two followers (the leader among it).
+    let leader = wait_for_leader(&c).await?;
+    let behind: Vec<usize> = (1..=n - (n / 2 + 1)).map(|k| (leader + k) % n).collect();
+    let majority: Vec<usize> = (0..n).filter(|i| !behind.contains(i)).collect();
+    c.partition(&majority, &behind);
+    c.connect_client(&client, &majority);
+    for i in 0..env.params.int("ops") {
+        within(limit, "put", client.put(&i.to_string(), &i.to_string())).await?;
+    }
+    sleep(env.params.duration("election_timeout")).await;
+    within(limit, "put", client.put("b", "B")).await?;
+    check_sizes(&env, &c)?;
+    // Now the lagging servers and enough of the rest form the majority.
+    let keep = n / 2 + 1 - behind.len();
+    let mut next: Vec<usize> = majority
+        .iter()
+        .copied()
+        .filter(|&i| i != leader)
+        .take(keep)
+        .collect();
+    next.extend(&behind);
+    let left: Vec<usize> = (0..n).filter(|i| !next.contains(i)).collect();
+    c.partition(&next, &left);
+    c.connect_client(&client, &next);
+    within(limit, "put after the repartition", client.put("c", "C")).await?;
+    within(limit, "put", client.put("d", "D")).await?;
+    expect(&client, "a", "A", limit).await?;
+    expect(&client, "b", "B", limit).await?;
+    expect(&client, "1", "1", limit).await?;
+    c.connect_all();
+    c.connect_client(&client, &c.all());
+    within(limit, "put after healing", client.put("e", "E")).await?;
+    expect(&client, "c", "C", limit).await?;
+    expect(&client, "e", "E", limit).await?;
+    check_sizes(&env, &c)?;
+    check(&env, &c)
+}
+
+/// Many put-and-check rounds on one key: the saved state and the snapshot
+/// must stay small.
+pub async fn snapshot_size<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, false);
+    let limit = env.params.duration("op_timeout");
+    let client = c.make_client(0, &c.all());
+    for _ in 0..env.params.int("ops") {
+        for value in ["0", "1"] {
+            within(limit, "put", client.put("x", value)).await?;
+            expect(&client, "x", value, limit).await?;
+        }
+    }
+    check_sizes(&env, &c)?;
+    let (size, max) = (c.snapshot_size(), env.params.usize("max_snapshot"));
+    ensure!(
+        size <= max,
+        "snapshot too large: a server saved {size} bytes, at most {max} allowed"
+    );
+    check(&env, &c)
+}
+
+/// One client makes steady progress on an unreliable network, its
+/// operations retried through lost requests and replies.
+pub async fn unreliable_progress<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, true);
+    let client = c.make_client(0, &c.all());
+    let limit = env.params.duration("op_timeout");
+    let mut expected = String::new();
+    client.put("k", "").await;
+    for i in 0..env.params.int("ops") {
+        let value = format!("x 0 {i} y");
+        within(limit, "append", client.append("k", &value)).await?;
+        expected.push_str(&value);
+        expect(&client, "k", &expected, limit).await?;
+    }
+    check(&env, &c)
+}
+
+/// Clients append to one key at once on an unreliable network: every
+/// append once, each client's in order.
+pub async fn unreliable_one_key<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, true);
+    let (n, appends) = (env.params.usize("clients"), env.params.usize("ops"));
+    let setup = c.make_client(n, &c.all());
+    setup.put("k", "").await;
+    let clients: Vec<_> = (0..n).map(|id| c.make_client(id, &c.all())).collect();
+    join_all(clients.iter().map(|client| async move {
+        for j in 0..appends {
+            client
+                .append("k", &format!("x {} {j} y", client.id()))
+                .await;
+        }
+    }))
+    .await;
+    let value = setup.get("k").await;
+    for id in 0..n {
+        check_appends(id, &value, appends)?;
+    }
+    let total = value.matches(" y").count();
+    ensure!(
+        total == n * appends,
+        "the value has {total} appends, expected {}",
+        n * appends
+    );
+    check(&env, &c)
+}
+
+/// With the leader in a minority partition: the majority makes progress,
+/// the minority must not, and its stalled operations complete after the
+/// partition heals.
+pub async fn one_partition<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, false);
+    let et = env.params.duration("election_timeout");
+    let all = c.make_client(0, &c.all());
+    all.put("1", "13").await;
+    wait_for_leader(&c).await?;
+    let (majority, minority) = c.make_partition();
+    c.partition(&majority, &minority);
+    let in_majority = c.make_client(1, &majority);
+    let writer = c.make_client(2, &minority);
+    let reader = c.make_client(3, &minority);
+
+    // Progress in the majority.
+    in_majority.put("1", "14").await;
+    expect(&in_majority, "1", "14", env.params.duration("op_timeout")).await?;
+
+    // No progress in the minority, while the majority goes on.
+    let put = writer.put("1", "15");
+    let get = reader.get("1");
+    tokio::pin!(put, get);
+    let majority_work = async {
+        expect(&in_majority, "1", "14", env.params.duration("op_timeout")).await?;
+        in_majority.put("1", "16").await;
+        expect(&in_majority, "1", "16", env.params.duration("op_timeout")).await?;
+        sleep(et).await;
+        Ok::<_, Failure>(())
+    };
+    tokio::select! {
+        biased;
+        () = &mut put => fail!("a put completed in the minority {minority:?}"),
+        value = &mut get => fail!("a get completed (returning {value:?}) in the minority {minority:?}"),
+        done = majority_work => done?,
+    }
+
+    // Completion after healing.
+    c.connect_all();
+    c.connect_client(&writer, &c.all());
+    c.connect_client(&reader, &c.all());
+    sleep(et).await;
+    within(3 * et, "the minority's put after healing", &mut put).await?;
+    within(3 * et, "the minority's get after healing", &mut get).await?;
+    expect(&all, "1", "15", env.params.duration("op_timeout")).await?;
+    check(&env, &c)
+}
+
+/// Sequential appends must commit faster than one per heartbeat.
+pub async fn speed<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, false);
+    let client = c.make_client(0, &c.all());
+    let ops = env.params.usize("ops");
+    client.get("x").await;
+    let started = Instant::now();
+    for i in 0..ops {
+        client.append("x", &format!("x 0 {i} y")).await;
+    }
+    let took = started.elapsed();
+    let value = client.get("x").await;
+    check_appends(0, &value, ops)?;
+    let per_op = took / ops as u32;
+    let max = Duration::from_millis(env.params.int("max_op_ms") as u64);
+    ensure!(
+        per_op <= max,
+        "operations too slow: {ops} appends took {took:?} of virtual time, {per_op:?} each; at most {max:?} each allowed (replication must start at once, not at the next heartbeat)"
+    );
+    check_sizes(&env, &c)?;
+    check(&env, &c)
+}
