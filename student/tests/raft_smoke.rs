@@ -72,7 +72,22 @@ fn commands_are_applied_on_every_peer_in_order() {
             let index = cluster.one(cmd(100 * i), 3, false).await?;
             ensure!(index == i, "got index {index}, expected {i}");
         }
-        let expected: Vec<(u64, Vec<u8>)> = (1..=5).map(|i| (i, cmd(100 * i))).collect();
+        // start() sends the entry at once: on a reliable network it
+        // commits on the leader long before the next heartbeat is due.
+        let leader = cluster.check_one_leader().await?;
+        let began = Instant::now();
+        let (index, _) = cluster
+            .start_command(leader, cmd(600))
+            .expect("the leader accepts commands");
+        while cluster.applied(leader, index).is_empty() {
+            ensure!(
+                began.elapsed() < Duration::from_millis(20),
+                "the entry waited for a heartbeat"
+            );
+            sleep(Duration::from_millis(1)).await;
+        }
+        cluster.wait(6, 3, None).await?;
+        let expected: Vec<(u64, Vec<u8>)> = (1..=6).map(|i| (i, cmd(100 * i))).collect();
         for peer in 0..3 {
             ensure!(
                 cluster.applied(peer, 1) == expected,
@@ -234,6 +249,83 @@ fn a_lagging_follower_is_brought_up_to_date_in_a_few_round_trips() {
                 used <= 20,
                 "{used} RPCs to bring a peer 50 entries up to date"
             );
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn an_entry_from_an_old_term_is_not_committed_by_counting_replicas() {
+    // The scenario of Figure 8 in the Raft paper, steered with partitions.
+    for seed in 1..=3 {
+        check(seed, |world| async move {
+            let mut cluster = Cluster::new(&world, 5, false, false);
+            cluster.one(cmd(1), 5, false).await?;
+
+            // (a) The leader stores cmd(2) at index 2 on one follower only.
+            let first = cluster.check_one_leader().await?;
+            let follower = (first + 1) % 5;
+            let rest: Vec<usize> = (0..5).filter(|&i| i != first && i != follower).collect();
+            for &i in &rest {
+                cluster.disconnect(i);
+            }
+            ensure!(
+                cluster.start_command(first, cmd(2)) == Some((2, cluster.check_terms()?)),
+                "index 2 expected"
+            );
+            sleep(Duration::from_millis(50)).await;
+
+            // (b) The other three elect a leader, which takes cmd(3) at index 2
+            // in a later term while cut off from everyone.
+            cluster.disconnect(first);
+            cluster.disconnect(follower);
+            for &i in &rest {
+                cluster.connect(i);
+            }
+            let second = cluster.check_one_leader().await?;
+            let others: Vec<usize> = rest.iter().copied().filter(|&i| i != second).collect();
+            for &i in &others {
+                cluster.disconnect(i);
+            }
+            ensure!(
+                cluster
+                    .start_command(second, cmd(3))
+                    .is_some_and(|(index, _)| index == 2),
+                "index 2 expected"
+            );
+            cluster.disconnect(second);
+
+            // (c) The first leader's pair and one more peer elect one of the
+            // pair, which copies cmd(2) to the third: it is now on a majority,
+            // but from an old term, so it must not be committed.
+            cluster.connect(first);
+            cluster.connect(follower);
+            cluster.connect(others[0]);
+            let third = cluster.check_one_leader().await?;
+            ensure!(
+                third == first || third == follower,
+                "peer {third} should not win"
+            );
+            sleep(ELECTION_TIMEOUT).await;
+            let (count, _) = cluster.n_committed(2)?;
+            ensure!(
+                count == 0,
+                "an entry of an old term was committed by counting replicas"
+            );
+
+            // (d) Indeed, the second leader can still win (with the peers that
+            // have no entry of a later term than its own) and replace it.
+            cluster.disconnect(first);
+            cluster.disconnect(follower);
+            cluster.connect(second);
+            cluster.connect(others[1]);
+            cluster.one(cmd(4), 3, true).await?;
+            for i in [first, follower] {
+                cluster.connect(i);
+            }
+            cluster.one(cmd(5), 5, true).await?;
+            let (_, value) = cluster.n_committed(2)?;
+            ensure!(value == Some(cmd(3)), "index 2 holds {value:?}");
             Ok(())
         });
     }

@@ -164,8 +164,14 @@ impl Shared {
                         .map_or(conflict_index, |last| last + 1);
                     // Always move back, but never below what is known to
                     // match.
-                    progress.next_index =
-                        hint.min(args.prev_log_index).max(progress.match_index + 1);
+                    let next_index = hint.min(args.prev_log_index).max(progress.match_index + 1);
+                    if next_index == progress.next_index {
+                        // The follower has lost entries it acknowledged
+                        // (it cannot, if it persists them): resending at
+                        // once would only loop, so leave it to the timers.
+                        return;
+                    }
+                    progress.next_index = next_index;
                     // Whatever is in flight was built on the wrong guess.
                     progress.in_flight = None;
                     false
