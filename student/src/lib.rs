@@ -25,6 +25,8 @@
 //! (`cargo clippy -p student`); clippy cannot see inside `select!`, so
 //! check that one by hand.
 
+#![warn(missing_docs)]
+
 pub mod raft;
 
 /// The reference implementations, as a bundle for the grader.

@@ -4,25 +4,28 @@
 //!
 //! # How a peer is organised
 //!
-//! All of a peer's knowledge is one [`State`](state::State) behind one
-//! mutex, in [`Shared`] with what never changes (its node, the ends to the
+//! All of a peer's knowledge is one `State` (`state.rs`) behind one
+//! mutex, in `Shared` with what never changes (its node, the ends to the
 //! other peers). A handful of tasks, all spawned on the peer's node so that
 //! a crash stops them at once, share it:
 //!
-//! - the **election timer** ([`election`]): starts an election when the
+//! - the **election timer** (`election.rs`): starts an election when the
 //!   leader has been silent for a random timeout;
-//! - one **replicator per other peer** ([`replication`]): while this peer
+//! - one **replicator per other peer** (`replication.rs`): while this peer
 //!   leads, sends that peer its missing entries (or the snapshot) and a
 //!   heartbeat when it has sent nothing for a while. Each peer has its own
 //!   task because an RPC to an unreachable peer can take seconds to fail;
 //!   one slow peer must never hold up the others;
-//! - the **applier** ([`apply`]): the one task that sends committed entries
+//! - the **applier** (`apply.rs`): the one task that sends committed entries
 //!   and installed snapshots to the service, in order;
 //! - the **RPC handlers**, run by the network as tasks of the node.
 //!
 //! Tasks wake each other with [`Notify`]: `start()` wakes the replicators
 //! (so that a new entry goes out at once, not at the next heartbeat), a
 //! higher commit index wakes the applier.
+//!
+//! The rest is data: `log.rs` holds the log and all its index arithmetic,
+//! `rpc.rs` the messages, `persist.rs` what survives a crash.
 //!
 //! # The lock
 //!
