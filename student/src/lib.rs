@@ -1,12 +1,39 @@
-//! The reference solution of every lab.
+//! The reference solution of every lab: what a student submission replaces.
+//!
+//! The grader names [`Reference`], the bundle of this crate's
+//! implementations of the framework's lab traits.
+//!
+//! # Determinism
+//!
+//! Every test runs in a deterministic world: one thread, a virtual clock,
+//! one seeded random number generator. A failing seed replays exactly, as
+//! long as the code under test draws on nothing else. So:
+//!
+//! - **tasks, not threads**: spawn with `Node::spawn` (a crash then stops
+//!   them all), never `std::thread::spawn` or `tokio::spawn`; never block
+//!   the thread (`std::thread::sleep`);
+//! - **virtual time**: `tokio::time` (or `framework::sim::time`), never
+//!   `std::time::Instant` or `SystemTime`;
+//! - **the world's randomness**: `Node::rng()`, never `rand::rng()`,
+//!   `thread_rng()` or `rand::random()`;
+//! - **ordered collections**: `BTreeMap` and `BTreeSet`, never `HashMap` or
+//!   `HashSet`, whose iteration order changes from run to run;
+//! - **`biased;` in every `tokio::select!`**: without it, `select!` picks
+//!   among ready branches at random, from a source outside the world.
+//!
+//! The crate's `clippy.toml` flags all but the last of these
+//! (`cargo clippy -p student`); clippy cannot see inside `select!`, so
+//! check that one by hand.
 
-use framework::labs::{Student, Unimplemented};
+#![warn(missing_docs)]
 
-/// The reference solution as a student bundle, for the grader.
+pub mod raft;
+
+/// The reference implementations, as a bundle for the grader.
 pub struct Reference;
 
-impl Student for Reference {
-    type Raft = Unimplemented;
-    type KvServer = Unimplemented;
-    type KvClerk = Unimplemented;
+impl framework::labs::Student for Reference {
+    type Raft = raft::Raft;
+    type KvServer = framework::labs::Unimplemented;
+    type KvClerk = framework::labs::Unimplemented;
 }
