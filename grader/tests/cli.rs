@@ -127,7 +127,7 @@ fn a_run_prints_the_labs_lines_and_writes_a_json_report() {
 
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(report["score"], 7);
+    assert_eq!(report["score"], 7.0);
     let test = &report["tests"][1];
     for field in [
         "number",
