@@ -73,7 +73,7 @@ fn bad_input_of_every_kind_exits_2_with_a_message() {
 
     let selector = grader(&["run", "config/raft_lab_test.yml", "--test", "99"]);
     assert_eq!(selector.status.code(), Some(2));
-    assert!(text(&selector.stderr).contains("no test matches '99' (tests are numbered 1 to 28)"));
+    assert!(text(&selector.stderr).contains("no test matches '99' (tests are numbered 1 to 30)"));
 
     let lab = grader(&["kinds", "paxos"]);
     assert_eq!(lab.status.code(), Some(2));
@@ -86,7 +86,7 @@ fn list_shows_the_suite() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.starts_with("config/raft_lab_test.yml: lab raft, 28 tests, 100 points\n"),
+        stdout.starts_with("config/raft_lab_test.yml: lab raft, 30 tests, 106 points\n"),
         "{stdout}"
     );
     assert!(stdout.contains("   1  Initial election "), "{stdout}");

@@ -13,6 +13,24 @@ use crate::sim::world::lock;
 use crate::{ensure, fail};
 
 impl<R: Raft> Cluster<R> {
+    /// Election safety (Raft's first guarantee): at most one peer ever leads
+    /// a term. Every check looks, at every running peer whether connected
+    /// or not, and remembers who led which term.
+    pub fn check_election_safety(&self) -> Result<(), Failure> {
+        let mut leaders = self.leaders.borrow_mut();
+        for i in 0..self.n() {
+            let Some(raft) = self.raft(i) else { continue };
+            if let (term, true) = raft.state() {
+                let first = *leaders.entry(term).or_insert(i);
+                ensure!(
+                    first == i,
+                    "term {term} has two leaders: servers {first} and {i} (at most one server may ever lead a term)"
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Waits for exactly one leader among the connected peers: up to 10
     /// rounds of 450–550 ms, failing if any term has two leaders, and
     /// returns the leader of the highest term seen.
@@ -20,6 +38,7 @@ impl<R: Raft> Cluster<R> {
         let mut rng = self.world().rng();
         for _ in 0..10 {
             sleep(Duration::from_millis(rng.random_range(450..550))).await;
+            self.check_election_safety()?;
             let mut leaders: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
             for i in 0..self.n() {
                 if let (true, Some(raft)) = (self.is_connected(i), self.raft(i)) {
@@ -86,6 +105,7 @@ impl<R: Raft> Cluster<R> {
     /// How many peers (connected or not) have applied `index`, and what;
     /// fails if they applied different commands.
     pub fn n_committed(&self, index: u64) -> Result<(usize, Option<Vec<u8>>), Failure> {
+        self.check_election_safety()?;
         lock(&self.applied).committed(index).map_err(Failure::new)
     }
 

@@ -2,6 +2,7 @@
 //! connect and disconnect peers, and watch what they apply.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -74,6 +75,8 @@ pub struct Cluster<R: Raft> {
     pub(crate) applied: Arc<Mutex<Applied>>,
     /// Where `one()` starts looking for a leader next (round robin).
     pub(crate) next_start: Cell<usize>,
+    /// Who has been seen leading each term (election safety: one at most).
+    pub(crate) leaders: RefCell<BTreeMap<u64, usize>>,
 }
 
 /// The network name of peer `i`'s server.
@@ -106,6 +109,7 @@ impl<R: Raft> Cluster<R> {
             incarnations: Cell::new(0),
             applied: Arc::new(Mutex::new(Applied::new(n))),
             next_start: Cell::new(0),
+            leaders: RefCell::new(BTreeMap::new()),
         };
         for i in 0..n {
             cluster.start(i);
@@ -172,6 +176,19 @@ impl<R: Raft> Cluster<R> {
             if let Some(incoming) = &ends[j] {
                 net.enable(&incoming[i], false);
             }
+        }
+    }
+
+    /// Cuts the link between peers `i` and `j` (both directions), leaving
+    /// their other links as they are.
+    pub fn cut(&self, i: usize, j: usize) {
+        let ends = self.ends.borrow();
+        let net = self.world.net();
+        if let Some(out) = &ends[i] {
+            net.enable(&out[j], false);
+        }
+        if let Some(out) = &ends[j] {
+            net.enable(&out[i], false);
         }
     }
 

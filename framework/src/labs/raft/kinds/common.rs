@@ -43,6 +43,7 @@ const CRASH: ParamSpec =
 pub const P3: &[ParamSpec] = &[servers(3), ELECTION, AGREEMENT, AGREEMENT_TRY];
 pub const P5: &[ParamSpec] = &[servers(5), ELECTION, AGREEMENT, AGREEMENT_TRY];
 pub const P7_ROUNDS: &[ParamSpec] = &[servers(7), rounds(9), ELECTION, AGREEMENT, AGREEMENT_TRY];
+pub const P3_ROUNDS: &[ParamSpec] = &[servers(3), rounds(5), ELECTION, AGREEMENT, AGREEMENT_TRY];
 pub const P5_ROUNDS: &[ParamSpec] = &[servers(5), rounds(1000), ELECTION, AGREEMENT, AGREEMENT_TRY];
 pub const P5_CHURN: &[ParamSpec] = &[
     servers(5),

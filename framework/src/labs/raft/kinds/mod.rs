@@ -5,6 +5,7 @@ mod agreement;
 mod common;
 mod elections;
 mod persistence;
+mod scripted;
 mod snapshots;
 
 use futures::FutureExt;
@@ -147,6 +148,18 @@ pub fn kinds<S: Student>() -> Vec<Kind> {
             persistence::churn,
             P5_CHURN,
             "clients commit while peers crash, restart and disconnect"
+        ),
+        kind!(
+            "figure8_scripted",
+            scripted::figure8_scripted,
+            P5,
+            "the paper's Figure 8, step by step: no commit of an old term's entry by counting"
+        ),
+        kind!(
+            "vote_persistence",
+            scripted::vote_persistence,
+            P3_ROUNDS,
+            "a vote survives a restart: never two leaders in one term"
         ),
         kind!(
             "snapshot",

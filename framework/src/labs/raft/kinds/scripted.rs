@@ -1,0 +1,124 @@
+//! Scripted scenarios that force the situations the randomized tests only
+//! hope for: the Figure 8 sequence of the Raft paper, and a vote that must
+//! survive a restart. Each step controls crashes and links so that the bug
+//! it targets, if present, shows.
+
+use tokio::time::sleep;
+
+use super::agreement::start_on;
+use super::common::{cluster, cmd};
+use crate::ensure;
+use crate::labs::raft::{ApplyMode, Raft};
+use crate::sim::Failure;
+use crate::suite::TestEnv;
+
+/// Figure 8 of the Raft paper, step by step, on five peers: an entry of an
+/// old term reaches a majority under a later leader, which must not commit
+/// it by counting replicas, because a peer with a newer entry at that index
+/// can still win and overwrite it.
+pub async fn figure8_scripted<R: Raft>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<R>(&env, false, ApplyMode::Plain);
+    let (n, et) = (c.n(), c.limits.election);
+    ensure!(n == 5, "this scenario needs 5 servers, not {n}");
+    c.one(cmd(1), n, true).await?;
+
+    // (a) Leader s1 stores entry 2 at index 2; it reaches only s2.
+    let s1 = c.check_one_leader().await?;
+    let s2 = (s1 + 1) % n;
+    let rest: Vec<usize> = (2..5).map(|k| (s1 + k) % n).collect();
+    rest.iter().for_each(|&i| c.disconnect(i));
+    let index = start_on(&c, s1, &cmd(2))?;
+    ensure!(
+        index == 2,
+        "the leader put the command at index {index}, expected 2"
+    );
+    sleep(et / 10).await;
+
+    // (b) s1 crashes, s2 is cut off; the other three elect a leader s5,
+    // which stores entry 3 at index 2 and crashes before sending it.
+    c.crash(s1);
+    c.disconnect(s2);
+    rest.iter().for_each(|&i| c.connect(i));
+    let s5 = c.check_one_leader().await?;
+    let index = start_on(&c, s5, &cmd(3))?;
+    ensure!(
+        index == 2,
+        "the new leader put the command at index {index}, expected 2"
+    );
+    c.crash(s5);
+
+    // (c) s1 returns with s2 and the two others: s1 or s2 wins (the others
+    // lack index 2) and copies entry 2, of an old term, to a majority. It
+    // must not count that as committed.
+    c.start(s1);
+    c.connect(s1);
+    c.connect(s2);
+    let leader = c.check_one_leader().await?;
+    ensure!(
+        leader == s1 || leader == s2,
+        "server {leader} won an election though its log lacks an entry that servers {s1} and {s2} have"
+    );
+    sleep(et / 10).await;
+
+    // (d) s1 and s2 crash; s5 returns, wins (its last entry is of a later
+    // term) and overwrites index 2 with entry 3, which commits with its
+    // next command. Had entry 2 been committed, two commands now share
+    // index 2.
+    c.crash(s1);
+    c.crash(s2);
+    c.start(s5);
+    c.connect(s5);
+    c.one(cmd(4), 3, true).await?;
+    for i in [s1, s2] {
+        c.start(i);
+        c.connect(i);
+    }
+    c.one(cmd(5), n, true).await?;
+    Ok(())
+}
+
+/// A vote must survive a restart: a voter that forgets it can vote twice in
+/// one term and make two leaders of it. Three peers; in each round the
+/// leader `r` is cut off, the other two elect `w` (with `v`'s vote), `v`
+/// restarts, and `r` restarts at its old term with a link to `v` only, so
+/// that it asks `v` for a vote in `w`'s term.
+pub async fn vote_persistence<R: Raft>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<R>(&env, false, ApplyMode::Plain);
+    let (n, et) = (c.n(), c.limits.election);
+    ensure!(n == 3, "this scenario needs 3 servers, not {n}");
+    let mut set_up = 0;
+    for round in 0..env.params.int("rounds") {
+        c.one(cmd(100 + round as u64), n, true).await?;
+        let r = c.check_one_leader().await?;
+        let t0 = c.check_terms()?;
+        c.disconnect(r);
+        let w = c.check_one_leader().await?;
+        let v = (0..n).find(|&i| i != r && i != w).expect("three servers");
+        let t1 = c.raft(w).map_or(0, |raft| raft.state().0);
+        if t1 == t0 + 1 {
+            set_up += 1;
+            c.crash(v);
+            c.start(v);
+            c.connect(v);
+            c.crash(r);
+            c.start(r);
+            c.connect(r);
+            c.cut(r, w);
+            // Give r time to ask v for a vote in term t1 (and later terms).
+            for _ in 0..30 {
+                sleep(et / 10).await;
+                c.check_election_safety()?;
+            }
+        }
+        for i in 0..n {
+            c.connect(i);
+        }
+        c.check_one_leader().await?;
+    }
+    if set_up == 0 {
+        env.world
+            .warn("no round could set up the scenario (every election took more than one term); nothing was checked");
+    }
+    c.one(cmd(1000), n, true).await?;
+    Ok(())
+}
