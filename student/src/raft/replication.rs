@@ -20,9 +20,10 @@
 //! own, so an RPC that takes seconds to fail never stops the heartbeats to a
 //! follower that has come back.
 //!
-//! Replies can arrive late, twice over (a retry), or out of order. A reply
-//! is used only if this peer is still the leader of the term the request
-//! was sent in, and only in ways that stay right when it is stale:
+//! Replies can arrive late and out of order (a reply may answer a request
+//! that a later one has overtaken). A reply is used only if this peer is
+//! still the leader of the term the request was sent in, and only in ways
+//! that stay right when it is stale:
 //! `match_index` only grows, and a mismatch moves `next_index` only if
 //! `next_index` is still where that request left it.
 //!
@@ -50,14 +51,14 @@ use super::state::{Role, State};
 /// The longest a leader stays silent towards a follower: at most ten
 /// heartbeats per second, as the lab requires, and well below the shortest
 /// election timeout.
-pub const HEARTBEAT_INTERVAL: Duration = Duration::from_millis(100);
+const HEARTBEAT_INTERVAL: Duration = Duration::from_millis(100);
 
 /// How long a transfer of entries or of the snapshot may stay unanswered
 /// before the leader sends it again. Most replies come within tens of
 /// milliseconds, and a lost request or reply fails the call at once; what
 /// is left is a reply delayed by the network (up to about 2 s) or a call to
 /// an unreachable follower (up to 7 s), and neither should stall the log.
-pub const RESEND_AFTER: Duration = Duration::from_millis(300);
+const RESEND_AFTER: Duration = Duration::from_millis(300);
 
 /// One RPC a replicator sends to its follower.
 enum Outgoing {
