@@ -16,7 +16,7 @@ use crate::sim::{Event, EventKind};
 const ROW: usize = 16;
 const LANE: usize = 130;
 const LEFT: usize = 90;
-const TOP: usize = 40;
+const TOP: usize = 56;
 
 /// Where an RPC's request left and arrived, by row.
 struct Rpc {
@@ -28,8 +28,9 @@ struct Rpc {
 }
 
 /// Renders the last `last` events of a run (the window before a failure,
-/// where the interesting part usually is) as a self-contained SVG.
-pub fn svg(events: &[Event], last: usize) -> String {
+/// where the interesting part usually is) as a self-contained SVG, under
+/// `caption` (say, the failure).
+pub fn svg(events: &[Event], last: usize, caption: &str) -> String {
     let skipped = events.len().saturating_sub(last);
     let window = &events[skipped..];
     let lanes = lanes(window);
@@ -44,8 +45,10 @@ pub fn svg(events: &[Event], last: usize) -> String {
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="monospace" font-size="10">
 <defs><marker id="a" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>
 <rect width="100%" height="100%" fill="white"/>
-<text x="4" y="14" font-size="12">message timeline: {} of {} events{}</text>
+<text x="4" y="14" font-size="12" font-weight="bold">{}</text>
+<text x="4" y="30" font-size="11">message timeline: {} of {} events{}</text>
 "##,
+        escape(caption),
         window.len(),
         events.len(),
         if skipped > 0 { " (the last ones)" } else { "" }
@@ -54,7 +57,7 @@ pub fn svg(events: &[Event], last: usize) -> String {
         let lx = LEFT + LANE / 2 + lane * LANE;
         let _ = writeln!(
             out,
-            r##"<text x="{lx}" y="32" text-anchor="middle" font-weight="bold">{}</text><line x1="{lx}" y1="{}" x2="{lx}" y2="{}" stroke="#bbb"/>"##,
+            r##"<text x="{lx}" y="48" text-anchor="middle" font-weight="bold">{}</text><line x1="{lx}" y1="{}" x2="{lx}" y2="{}" stroke="#bbb"/>"##,
             escape(node),
             TOP,
             height - 10
@@ -308,7 +311,7 @@ mod tests {
                 },
             ),
         ];
-        let svg = svg(&events, 100);
+        let svg = svg(&events, 100, "TEST 1 failed: <it broke>");
         assert!(svg.starts_with("<svg "));
         assert!(svg.ends_with("</svg>\n"));
         for lane in ["raft-0", "raft-1", "raft-2"] {
@@ -319,7 +322,11 @@ mod tests {
         assert!(svg.contains(">AppendEntries lost</text>"), "drop shown");
         assert!(svg.contains(">crash</text>"));
         assert!(svg.contains("7 of 7 events"));
+        assert!(
+            svg.contains(">TEST 1 failed: &lt;it broke&gt;</text>"),
+            "caption, escaped"
+        );
         // A window keeps only the last events.
-        assert!(super::svg(&events, 2).contains("2 of 7 events (the last ones)"));
+        assert!(super::svg(&events, 2, "").contains("2 of 7 events (the last ones)"));
     }
 }

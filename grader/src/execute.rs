@@ -21,8 +21,12 @@ pub fn run_case(case: &TestCase, seed: u64, artifacts: &Path) -> TestReport {
     let outcome = case.run(seed, artifacts.to_path_buf());
     let wall = started.elapsed();
     let passed = outcome.result.is_ok();
-    if !passed {
-        let svg = framework::timeline::svg(&outcome.events, TIMELINE_EVENTS);
+    if let Err(failure) = &outcome.result {
+        let caption = format!(
+            "TEST {} ({}) failed with seed {seed}: {failure}",
+            case.number, case.name
+        );
+        let svg = framework::timeline::svg(&outcome.events, TIMELINE_EVENTS, &caption);
         if std::fs::create_dir_all(artifacts).is_ok() {
             let _ = std::fs::write(artifacts.join(TIMELINE), svg);
         }
