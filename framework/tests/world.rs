@@ -123,3 +123,30 @@ fn the_seed_decides_every_random_draw() {
     assert_eq!(draws(7), draws(7));
     assert_ne!(draws(7), draws(8));
 }
+
+#[test]
+fn even_an_unbiased_select_replays_from_the_seed() {
+    let picks = |seed| {
+        let mut picks = Vec::new();
+        let outcome = run(&RunSettings::new(seed), |_| async {
+            for _ in 0..64 {
+                // Both branches are ready: without `biased;` tokio picks one
+                // at random, from the world's seed.
+                let pick = tokio::select! {
+                    () = std::future::ready(()) => 'a',
+                    () = std::future::ready(()) => 'b',
+                };
+                picks.push(pick);
+            }
+            Ok(())
+        });
+        assert_eq!(outcome.result, Ok(()));
+        picks
+    };
+    let first = picks(3);
+    assert!(
+        first.contains(&'a') && first.contains(&'b'),
+        "the picks vary: {first:?}"
+    );
+    assert_eq!(first, picks(3));
+}

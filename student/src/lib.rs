@@ -19,7 +19,9 @@
 //! - **ordered collections**: `BTreeMap` and `BTreeSet`, never `HashMap` or
 //!   `HashSet`, whose iteration order changes from run to run;
 //! - **`biased;` in every `tokio::select!`**: without it, `select!` picks
-//!   among ready branches at random, from a source outside the world.
+//!   among ready branches at random. The kit seeds that choice from the
+//!   world, so a run still replays, but which branch wins then depends on
+//!   tokio's internals rather than on your code.
 //!
 //! The crate's `clippy.toml` flags all but the last of these
 //! (`cargo clippy -p student`); clippy cannot see inside `select!`, so

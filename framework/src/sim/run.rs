@@ -60,9 +60,15 @@ where
     Fut: Future<Output = Result<(), Failure>>,
 {
     install_panic_hook();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_time().start_paused(true);
+    // Without a seed, tokio draws the randomness of an unbiased `select!`
+    // from the OS (see .cargo/config.toml).
+    #[cfg(tokio_unstable)]
+    builder.rng_seed(tokio::runtime::RngSeed::from_bytes(
+        &settings.seed.to_le_bytes(),
+    ));
+    let runtime = builder
         .build()
         .expect("a current-thread runtime always builds");
     let limit = settings.time_limit;
