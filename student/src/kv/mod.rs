@@ -12,10 +12,10 @@
 //!    once; a leader leaves a waiter at the index Raft returned and waits.
 //! 3. Raft replicates the entry; once a majority holds it, it is committed
 //!    and every server's Raft sends it, in log order, on the apply channel.
-//! 4. Each server's applier task (`apply.rs`) applies it to its
-//!    [`Machine`](machine::Machine) (`machine.rs`): the store plus the
-//!    duplicate table that skips a write already applied. On the leader it
-//!    also answers the waiting handler, which replies to the clerk.
+//! 4. Each server's applier task (`apply.rs`) applies it to its `Machine`
+//!    (`machine.rs`): the store plus the duplicate table that skips a
+//!    write already applied. On the leader it also answers the waiting
+//!    handler, which replies to the clerk.
 //! 5. If anything goes wrong (a lost message, a leader deposed or cut off
 //!    in a minority, its entry replaced by another), the handler answers a
 //!    failure or the clerk hears nothing, and the clerk sends the same
