@@ -52,6 +52,7 @@ struct Progress {
 }
 
 impl Clerk {
+    /// Locks the clerk's changing state.
     fn lock(&self) -> MutexGuard<'_, Progress> {
         self.progress
             .lock()

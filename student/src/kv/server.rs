@@ -98,7 +98,8 @@ pub(super) struct Waiter {
     pub(super) term: u64,
     /// Where the applier sends the outcome: the operation's result, or why
     /// it was not applied here. Dropped without a message when the outcome
-    /// cannot be known (an installed snapshot covered the index).
+    /// cannot be known: an installed snapshot covered the index, or a later
+    /// term's entry was started at the same index.
     pub(super) reply: oneshot::Sender<Result<String, Status>>,
 }
 
