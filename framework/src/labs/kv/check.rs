@@ -17,6 +17,14 @@ pub const REPORT: &str = "linearizability.html";
 /// The failing history itself, for `grader check-history --format json`.
 pub const HISTORY: &str = "history.json";
 
+/// The most memory the checker's tables may take before it gives up
+/// (Unknown). Well below a test's default 2 GiB memory limit: the budget
+/// counts only the search's tables, and the test's process holds the world,
+/// its trace and the history besides. With the checker's own default (also
+/// 2 GiB) a history it cannot decide got the test killed for memory
+/// instead of reported as undecided.
+const MEMORY_BUDGET: usize = 512 << 20;
+
 /// Checks every operation the test's clients made. An illegal history fails
 /// the test, with the checker's HTML report and the history written beside
 /// it. A check that cannot decide in `timeout` fails the test when
@@ -30,7 +38,9 @@ pub fn check_history(
 ) -> Result<(), Failure> {
     let operations =
         std::mem::replace(&mut *lock(history), HistoryBuilder::new()).finish(KvOutput::Unknown);
-    let options = CheckOptions::default().timeout(timeout);
+    let options = CheckOptions::default()
+        .timeout(timeout)
+        .memory_budget(MEMORY_BUDGET);
     let result = check(&KvModel, &operations, &options);
     match &result.verdict {
         Verdict::Ok => Ok(()),

@@ -4,6 +4,7 @@
 //! check of everything clients saw.
 
 use std::cell::Cell;
+use std::time::Duration;
 
 use futures::future::join_all;
 use rand::Rng;
@@ -21,6 +22,7 @@ pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failur
     let (nclients, random_keys) = (p.usize("clients"), p.bool("random_keys"));
     let (crash, partitions) = (p.bool("crash"), p.bool("partitions"));
     let et = p.duration("election_timeout");
+    let pause = p.duration("client_pause");
     let c = cluster::<S, C>(&env, p.bool("unreliable"));
     // The test's own client reads the final values; its id follows the
     // clients'.
@@ -28,8 +30,9 @@ pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failur
 
     for _ in 0..p.int("rounds") {
         let done = Cell::new(false);
-        let clients =
-            join_all((0..nclients).map(|id| run_client(&c, id, nclients, random_keys, &done)));
+        let clients = join_all(
+            (0..nclients).map(|id| run_client(&c, id, nclients, random_keys, pause, &done)),
+        );
         let control = async {
             sleep(p.duration("round_length")).await;
             done.set(true);
@@ -65,12 +68,21 @@ pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failur
 }
 
 /// One client's round: a fresh clerk doing random operations on its key (or
-/// random keys) until `done`. Returns how many appends it made.
+/// random keys) until `done`, with a random pause of 1 ms to `pause` after
+/// each. Returns how many appends it made.
+///
+/// The pause is what lets the round end: the emulated network delivers
+/// reliable calls instantly, so a fast service completes an operation in
+/// no virtual time at all, and a client looping without a pause would run
+/// forever in one virtual instant (the clock moves only when every task
+/// waits). The classic tester's clients need no pause because real time
+/// passes during every operation.
 async fn run_client<S: KvServer, C: KvClerk>(
     c: &KvCluster<S, C>,
     id: usize,
     nclients: usize,
     random_keys: bool,
+    pause: Duration,
     done: &Cell<bool>,
 ) -> Result<usize, Failure> {
     let client: Client<C> = c.make_client(id, &c.all());
@@ -105,6 +117,8 @@ async fn run_client<S: KvServer, C: KvClerk>(
                 );
             }
         }
+        let max_ms = (pause.as_millis() as u64).max(1);
+        sleep(Duration::from_millis(rng.random_range(1..=max_ms))).await;
     }
     Ok(appended)
 }
@@ -114,7 +128,7 @@ async fn run_client<S: KvServer, C: KvClerk>(
 async fn partition_until<S: KvServer, C: KvClerk>(
     c: &KvCluster<S, C>,
     done: &Cell<bool>,
-    et: std::time::Duration,
+    et: Duration,
 ) {
     let mut rng = c.world().rng();
     sleep(et).await;
@@ -128,7 +142,7 @@ async fn partition_until<S: KvServer, C: KvClerk>(
             }
         }
         c.partition(&a, &b);
-        sleep(et + std::time::Duration::from_millis(rng.random_range(0..200))).await;
+        sleep(et + Duration::from_millis(rng.random_range(0..200))).await;
     }
 }
 
