@@ -157,6 +157,9 @@ pub fn figures(report: &TestReport) -> String {
     if let Some(commands) = report.stats.get("commands") {
         parts.push(format!("{commands} commands"));
     }
+    if let Some(ops) = report.stats.get("ops") {
+        parts.push(format!("{ops} ops"));
+    }
     format!("({})", parts.join(", "))
 }
 

@@ -96,7 +96,10 @@ impl Node {
         };
         // Every event a task logs carries its node's name, so a test's log
         // can be filtered by node (`[node{name=raft-1}]=debug`).
-        let guarded = guarded.instrument(tracing::info_span!("node", name = %self.0.name));
+        // A root span: a handler spawned from a caller's task belongs to the
+        // server's node, not under the caller's.
+        let guarded =
+            guarded.instrument(tracing::info_span!(parent: None, "node", name = %self.0.name));
         let mut tasks = lock(&self.0.tasks);
         let handle = tokio::spawn(guarded);
         match tasks.as_mut() {

@@ -33,20 +33,28 @@ pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failur
         let clients = join_all(
             (0..nclients).map(|id| run_client(&c, id, nclients, random_keys, pause, &done)),
         );
-        let control = async {
-            sleep(p.duration("round_length")).await;
-            done.set(true);
-        };
-        let partitioner = async {
+        // The round: clients run until its end, the partitioner (if any)
+        // with them. Then the network heals and, with `crash`, every server
+        // crashes while clients may still be mid-operation: their
+        // operations must complete after the restart, and what the round
+        // wrote must survive it.
+        let faults = async {
+            let round = async {
+                sleep(p.duration("round_length")).await;
+                done.set(true);
+            };
+            let partitioner = async {
+                if partitions {
+                    partition_until(&c, &done, et).await;
+                }
+            };
+            tokio::join!(round, partitioner);
             if partitions {
-                partition_until(&c, &done, et).await;
                 // Let operations stuck in a minority finish in a new term.
                 c.connect_all();
                 sleep(et).await;
             }
             if crash {
-                // Every server crashes while clients may be mid-operation;
-                // their operations must complete after the restart.
                 for i in 0..c.n() {
                     c.shutdown_server(i);
                 }
@@ -54,7 +62,7 @@ pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failur
                 c.restart_all();
             }
         };
-        let (appends, (), ()) = tokio::join!(clients, control, partitioner);
+        let (appends, ()) = tokio::join!(clients, faults);
         for (id, appended) in appends.into_iter().enumerate() {
             let appended = appended?;
             let value = admin.get(&id.to_string()).await;

@@ -321,7 +321,10 @@ pub async fn churn<R: Raft>(env: TestEnv) -> Result<(), Failure> {
 
     let (seen0, seen1, seen2, ()) = tokio::join!(client(0), client(1), client(2), faults);
     let seen: Vec<Vec<u8>> = [seen0?, seen1?, seen2?].concat();
-    ensure!(!seen.is_empty(), "no client saw any of its commands committed during the churn");
+    ensure!(
+        !seen.is_empty(),
+        "no client saw any of its commands committed during the churn"
+    );
     sleep(et).await;
     let mut rng = env.world.rng();
     let last = c.one(random_cmd(&mut rng), n, true).await?;
