@@ -1,6 +1,7 @@
 //! One module per lab: its contract (the traits a student implements) and
 //! its harness (cluster control and checks), plus its test kinds.
 
+mod hosts;
 pub mod kv;
 pub mod raft;
 mod unimplemented;

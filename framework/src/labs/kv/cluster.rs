@@ -2,24 +2,17 @@
 //! that start, shut down and restart with their persisted state, partitions
 //! of the network, and clerks with their own ends.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 use rand::seq::SliceRandom;
 
 use super::client::Client;
 use super::{KvClerk, KvServer};
+use crate::labs::hosts::Hosts;
 use crate::linearizability::HistoryBuilder;
 use crate::linearizability::models::kv::{KvInput, KvOutput};
-use crate::net::{ClientEnd, Server};
-use crate::persister::Persister;
-use crate::sim::{Node, World};
-
-/// A running server: the student's object and the node its tasks run on.
-struct Running<S> {
-    server: Arc<S>,
-    node: Node,
-}
+use crate::sim::World;
 
 /// The history every client of a test appends its operations to.
 pub(crate) type SharedHistory = Arc<Mutex<HistoryBuilder<KvInput, KvOutput>>>;
@@ -32,19 +25,11 @@ pub struct KvCluster<S: KvServer, C: KvClerk> {
     world: World,
     n: usize,
     max_raft_state: Option<usize>,
-    servers: RefCell<Vec<Option<Running<S>>>>,
-    saved: RefCell<Vec<Persister>>,
-    /// Names of the ends from server i to server j (current incarnation).
-    ends: RefCell<Vec<Vec<String>>>,
+    hosts: Hosts<S>,
     /// Per clerk: the names of its ends to each server.
     clerk_ends: RefCell<Vec<Vec<String>>>,
-    incarnations: Cell<usize>,
     pub(crate) history: SharedHistory,
     clerk_type: std::marker::PhantomData<C>,
-}
-
-fn server_name(i: usize) -> String {
-    format!("kv-{i}")
 }
 
 impl<S: KvServer, C: KvClerk> KvCluster<S, C> {
@@ -62,11 +47,8 @@ impl<S: KvServer, C: KvClerk> KvCluster<S, C> {
             world: world.clone(),
             n,
             max_raft_state,
-            servers: RefCell::new((0..n).map(|_| None).collect()),
-            saved: RefCell::new((0..n).map(|_| Persister::new()).collect()),
-            ends: RefCell::new(vec![Vec::new(); n]),
+            hosts: Hosts::new(world, "kv", n),
             clerk_ends: RefCell::new(Vec::new()),
-            incarnations: Cell::new(0),
             history: Arc::new(Mutex::new(HistoryBuilder::new())),
             clerk_type: std::marker::PhantomData,
         };
@@ -105,15 +87,8 @@ impl<S: KvServer, C: KvClerk> KvCluster<S, C> {
     }
 
     fn set_links(&self, i: usize, others: &[usize], enabled: bool) {
-        let ends = self.ends.borrow();
-        let net = self.world.net();
         for &j in others {
-            if let Some(name) = ends[i].get(j) {
-                net.enable(name, enabled);
-            }
-            if let Some(name) = ends[j].get(i) {
-                net.enable(name, enabled);
-            }
+            self.hosts.set_link(i, j, enabled);
         }
     }
 
@@ -156,18 +131,17 @@ impl<S: KvServer, C: KvClerk> KvCluster<S, C> {
 
     /// Whether server `i` is running and its Raft peer believes it leads.
     pub fn is_leader(&self, i: usize) -> bool {
-        self.servers.borrow()[i]
-            .as_ref()
-            .is_some_and(|r| r.server.raft_state().1)
+        self.hosts
+            .get(i)
+            .is_some_and(|server| server.raft_state().1)
     }
 
     /// The servers that believe they lead the latest term any server
     /// leads.
     pub fn leaders_of_latest_term(&self) -> Vec<usize> {
-        let servers = self.servers.borrow();
         let leading: Vec<(u64, usize)> = (0..self.n)
             .filter_map(|i| {
-                let (term, leads) = servers[i].as_ref()?.server.raft_state();
+                let (term, leads) = self.hosts.get(i)?.raft_state();
                 leads.then_some((term, i))
             })
             .collect();
@@ -183,14 +157,7 @@ impl<S: KvServer, C: KvClerk> KvCluster<S, C> {
     /// its persister replaced by a copy, its node's tasks aborted.
     pub fn shutdown_server(&self, i: usize) {
         self.disconnect(i, &self.all());
-        self.world.net().delete_server(&server_name(i));
-        {
-            let mut saved = self.saved.borrow_mut();
-            saved[i] = saved[i].copy();
-        }
-        if let Some(running) = self.servers.borrow_mut()[i].take() {
-            running.node.crash();
-        }
+        self.hosts.crash(i);
     }
 
     /// Starts a new incarnation of server `i` with fresh ends and a copy of
@@ -198,29 +165,7 @@ impl<S: KvServer, C: KvClerk> KvCluster<S, C> {
     /// connect it (e.g. [`KvCluster::connect_all`]).
     pub fn start_server(&self, i: usize) {
         self.shutdown_server(i);
-        let incarnation = self.incarnations.get() + 1;
-        self.incarnations.set(incarnation);
-        let net = self.world.net();
-        let owner = server_name(i);
-        let names: Vec<String> = (0..self.n)
-            .map(|j| format!("kv-{i}#{incarnation}->kv-{j}"))
-            .collect();
-        let ends: Vec<ClientEnd> = names
-            .iter()
-            .enumerate()
-            .map(|(j, name)| {
-                let end = net.make_end(name, &owner);
-                net.connect(name, &server_name(j));
-                end
-            })
-            .collect();
-        self.ends.borrow_mut()[i] = names;
-        let persister = {
-            let mut saved = self.saved.borrow_mut();
-            saved[i] = saved[i].copy();
-            saved[i].clone()
-        };
-        let node = self.world.node(owner.clone());
+        let (node, ends, persister) = self.hosts.prepare(i);
         let server = Arc::new(S::make(
             node.clone(),
             ends,
@@ -228,12 +173,8 @@ impl<S: KvServer, C: KvClerk> KvCluster<S, C> {
             persister,
             self.max_raft_state,
         ));
-        let host = server
-            .services()
-            .into_iter()
-            .fold(Server::new(node.clone()), Server::with);
-        net.add_server(&owner, host);
-        self.servers.borrow_mut()[i] = Some(Running { server, node });
+        let services = server.services();
+        self.hosts.host(i, server, node, services);
     }
 
     /// Shuts down every server, then restarts and reconnects them all.
@@ -251,19 +192,9 @@ impl<S: KvServer, C: KvClerk> KvCluster<S, C> {
     /// order, enabled only to the servers in `to`. Its operations go into
     /// the test's history as client `id`.
     pub fn make_client(&self, id: usize, to: &[usize]) -> Client<C> {
-        let net = self.world.net();
         let number = self.clerk_ends.borrow().len();
         let owner = format!("client-{number}");
-        let names: Vec<String> = (0..self.n).map(|j| format!("{owner}->kv-{j}")).collect();
-        let mut ends: Vec<ClientEnd> = names
-            .iter()
-            .enumerate()
-            .map(|(j, name)| {
-                let end = net.make_end(name, &owner);
-                net.connect(name, &server_name(j));
-                end
-            })
-            .collect();
+        let (names, mut ends) = self.hosts.ends_to_all(&owner, &owner);
         // The clerk must not assume that end i reaches server i.
         ends.shuffle(&mut self.world.rng());
         self.clerk_ends.borrow_mut().push(names);
@@ -290,21 +221,11 @@ impl<S: KvServer, C: KvClerk> KvCluster<S, C> {
 
     /// The largest Raft state any server has saved.
     pub fn log_size(&self) -> usize {
-        self.saved
-            .borrow()
-            .iter()
-            .map(Persister::raft_state_size)
-            .max()
-            .unwrap_or(0)
+        self.hosts.max_raft_state_size()
     }
 
     /// The largest snapshot any server has saved.
     pub fn snapshot_size(&self) -> usize {
-        self.saved
-            .borrow()
-            .iter()
-            .map(Persister::snapshot_size)
-            .max()
-            .unwrap_or(0)
+        self.hosts.max_snapshot_size()
     }
 }

@@ -10,10 +10,9 @@ use tokio::sync::mpsc;
 
 use super::applied::Applied;
 use super::{ApplyMsg, Raft};
-use crate::net::{ClientEnd, Server};
-use crate::persister::Persister;
+use crate::labs::hosts::Hosts;
 use crate::sim::world::lock;
-use crate::sim::{Failure, Node, World};
+use crate::sim::{Failure, World};
 
 /// The harness's time limits, all in virtual time (the classic values are
 /// the defaults; suites can change them).
@@ -51,11 +50,6 @@ pub enum ApplyMode {
 /// The classic applier snapshots when `(index + 1)` is a multiple of this.
 pub const SNAPSHOT_INTERVAL: u64 = 10;
 
-struct Peer<R> {
-    raft: Arc<R>,
-    node: Node,
-}
-
 /// A cluster of `n` Raft peers named `raft-0` … `raft-{n-1}`.
 ///
 /// Every method takes `&self`, so a test can drive several clients at once
@@ -65,23 +59,13 @@ pub struct Cluster<R: Raft> {
     n: usize,
     mode: ApplyMode,
     pub(crate) limits: Limits,
-    peers: RefCell<Vec<Option<Peer<R>>>>,
+    hosts: Hosts<R>,
     connected: RefCell<Vec<bool>>,
-    /// What each peer saved; replaced by a copy at every crash.
-    saved: RefCell<Vec<Persister>>,
-    /// Names of the ends from peer i to peer j of i's current incarnation.
-    ends: RefCell<Vec<Option<Vec<String>>>>,
-    incarnations: Cell<usize>,
     pub(crate) applied: Arc<Mutex<Applied>>,
     /// Where `one()` starts looking for a leader next (round robin).
     pub(crate) next_start: Cell<usize>,
     /// Who has been seen leading each term (election safety: one at most).
     pub(crate) leaders: RefCell<BTreeMap<u64, usize>>,
-}
-
-/// The network name of peer `i`'s server.
-fn server_name(i: usize) -> String {
-    format!("raft-{i}")
 }
 
 impl<R: Raft> Cluster<R> {
@@ -102,11 +86,8 @@ impl<R: Raft> Cluster<R> {
             n,
             mode,
             limits,
-            peers: RefCell::new((0..n).map(|_| None).collect()),
+            hosts: Hosts::new(world, "raft", n),
             connected: RefCell::new(vec![false; n]),
-            saved: RefCell::new((0..n).map(|_| Persister::new()).collect()),
-            ends: RefCell::new(vec![None; n]),
-            incarnations: Cell::new(0),
             applied: Arc::new(Mutex::new(Applied::new(n))),
             next_start: Cell::new(0),
             leaders: RefCell::new(BTreeMap::new()),
@@ -132,7 +113,7 @@ impl<R: Raft> Cluster<R> {
 
     /// Peer `i`, if it is running.
     pub fn raft(&self, i: usize) -> Option<Arc<R>> {
-        self.peers.borrow()[i].as_ref().map(|p| p.raft.clone())
+        self.hosts.get(i)
     }
 
     /// Whether peer `i` is connected.
@@ -142,54 +123,30 @@ impl<R: Raft> Cluster<R> {
 
     /// Whether peer `i` is running (started and not crashed).
     pub fn is_up(&self, i: usize) -> bool {
-        self.peers.borrow()[i].is_some()
+        self.hosts.is_up(i)
     }
 
     /// Connects peer `i` to every connected peer (both directions).
     pub fn connect(&self, i: usize) {
         let mut connected = self.connected.borrow_mut();
         connected[i] = true;
-        let ends = self.ends.borrow();
-        let net = self.world.net();
-        for j in 0..self.n {
-            if !connected[j] {
-                continue;
-            }
-            if let Some(out) = &ends[i] {
-                net.enable(&out[j], true);
-            }
-            if let Some(incoming) = &ends[j] {
-                net.enable(&incoming[i], true);
-            }
+        for j in (0..self.n).filter(|&j| connected[j]) {
+            self.hosts.set_link(i, j, true);
         }
     }
 
     /// Cuts peer `i` off from every peer (both directions).
     pub fn disconnect(&self, i: usize) {
         self.connected.borrow_mut()[i] = false;
-        let ends = self.ends.borrow();
-        let net = self.world.net();
         for j in 0..self.n {
-            if let Some(out) = &ends[i] {
-                net.enable(&out[j], false);
-            }
-            if let Some(incoming) = &ends[j] {
-                net.enable(&incoming[i], false);
-            }
+            self.hosts.set_link(i, j, false);
         }
     }
 
     /// Cuts the link between peers `i` and `j` (both directions), leaving
     /// their other links as they are.
     pub fn cut(&self, i: usize, j: usize) {
-        let ends = self.ends.borrow();
-        let net = self.world.net();
-        if let Some(out) = &ends[i] {
-            net.enable(&out[j], false);
-        }
-        if let Some(out) = &ends[j] {
-            net.enable(&out[i], false);
-        }
+        self.hosts.set_link(i, j, false);
     }
 
     /// Crashes peer `i` by the crash protocol (see [`crate::persister`]):
@@ -197,14 +154,7 @@ impl<R: Raft> Cluster<R> {
     /// its node's tasks aborted. Its saved state survives.
     pub fn crash(&self, i: usize) {
         self.disconnect(i);
-        self.world.net().delete_server(&server_name(i));
-        {
-            let mut saved = self.saved.borrow_mut();
-            saved[i] = saved[i].copy();
-        }
-        if let Some(peer) = self.peers.borrow_mut()[i].take() {
-            peer.node.crash();
-        }
+        self.hosts.crash(i);
     }
 
     /// Starts a new incarnation of peer `i` (crashing the old one first)
@@ -212,29 +162,7 @@ impl<R: Raft> Cluster<R> {
     /// harness, it does not connect the peer: call [`Cluster::connect`].
     pub fn start(&self, i: usize) {
         self.crash(i);
-        let incarnation = self.incarnations.get() + 1;
-        self.incarnations.set(incarnation);
-        let net = self.world.net();
-        let owner = server_name(i);
-        let names: Vec<String> = (0..self.n)
-            .map(|j| format!("raft-{i}#{incarnation}->raft-{j}"))
-            .collect();
-        let ends: Vec<ClientEnd> = names
-            .iter()
-            .enumerate()
-            .map(|(j, name)| {
-                let end = net.make_end(name, &owner);
-                net.connect(name, &server_name(j));
-                end
-            })
-            .collect();
-        self.ends.borrow_mut()[i] = Some(names);
-
-        let persister = {
-            let mut saved = self.saved.borrow_mut();
-            saved[i] = saved[i].copy();
-            saved[i].clone()
-        };
+        let (node, ends, persister) = self.hosts.prepare(i);
         {
             let mut applied = lock(&self.applied);
             applied.restart(i);
@@ -245,12 +173,10 @@ impl<R: Raft> Cluster<R> {
                 }
             }
         }
-
-        let node = self.world.node(owner.clone());
         let (apply_tx, apply_rx) = mpsc::channel(1);
         let raft = Arc::new(R::make(node.clone(), ends, i, persister, apply_tx));
-        let server = Server::new(node.clone()).with(raft.service());
-        net.add_server(&owner, server);
+        self.hosts
+            .host(i, raft.clone(), node.clone(), vec![raft.service()]);
         node.spawn(consume_applies(
             i,
             self.mode,
@@ -259,7 +185,6 @@ impl<R: Raft> Cluster<R> {
             self.applied.clone(),
             self.world.clone(),
         ));
-        self.peers.borrow_mut()[i] = Some(Peer { raft, node });
     }
 
     /// Makes the network reliable or not.
@@ -274,7 +199,7 @@ impl<R: Raft> Cluster<R> {
 
     /// RPCs that reached peer `i`'s handlers (its current incarnation).
     pub fn rpc_count(&self, i: usize) -> u64 {
-        self.world.net().incoming(&server_name(i))
+        self.world.net().incoming(&self.hosts.name(i))
     }
 
     /// All RPCs sent so far.
@@ -289,12 +214,7 @@ impl<R: Raft> Cluster<R> {
 
     /// The largest Raft state any peer has saved.
     pub fn log_size(&self) -> usize {
-        self.saved
-            .borrow()
-            .iter()
-            .map(Persister::raft_state_size)
-            .max()
-            .unwrap_or(0)
+        self.hosts.max_raft_state_size()
     }
 }
 
