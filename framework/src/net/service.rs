@@ -13,9 +13,18 @@ use serde::de::DeserializeOwned;
 /// the argument and reply types. Declare one constant per method and use it
 /// on both sides, so caller and handler cannot disagree on types:
 ///
-/// ```ignore
+/// ```
+/// use framework::net::Method;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub struct RequestVoteArgs { pub term: u64, pub candidate: usize }
+/// #[derive(Serialize, Deserialize)]
+/// pub struct RequestVoteReply { pub term: u64, pub granted: bool }
+///
 /// pub const REQUEST_VOTE: Method<RequestVoteArgs, RequestVoteReply> =
 ///     Method::new("Raft.RequestVote");
+/// assert_eq!(REQUEST_VOTE.service(), "Raft");
 /// ```
 pub struct Method<A, R> {
     name: &'static str,
@@ -71,10 +80,23 @@ pub(crate) type Handler =
 /// Each call gets its own clone of the state (make it cheap to clone, e.g.
 /// an `Arc`) and runs as a task of the server's node:
 ///
-/// ```ignore
-/// Service::new("Raft", raft.clone())
-///     .method(REQUEST_VOTE, |raft, args| async move { raft.request_vote(args) })
-///     .method(APPEND_ENTRIES, |raft, args| async move { raft.append_entries(args) })
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use framework::net::{Method, Service};
+///
+/// const ADD: Method<u64, u64> = Method::new("Counter.Add");
+/// const READ: Method<(), u64> = Method::new("Counter.Read");
+///
+/// let counter = Arc::new(Mutex::new(0u64));
+/// let service = Service::new("Counter", counter)
+///     .method(ADD, |counter, n| async move {
+///         let mut c = counter.lock().unwrap();
+///         *c += n;
+///         *c
+///     })
+///     .method(READ, |counter, ()| async move { *counter.lock().unwrap() })
+///     .build();
+/// assert_eq!(service.name(), "Counter");
 /// ```
 pub struct Service {
     name: String,

@@ -34,10 +34,20 @@ impl std::error::Error for Failure {}
 
 /// Returns early from a harness function with a formatted [`Failure`].
 ///
-/// ```ignore
-/// if leaders.len() > 1 {
-///     fail!("term {term} has {} (>1) leaders", leaders.len());
+/// ```
+/// use framework::fail;
+/// use framework::sim::Failure;
+///
+/// fn check_leaders(term: u64, leaders: &[usize]) -> Result<(), Failure> {
+///     if leaders.len() > 1 {
+///         fail!("term {term} has {} (>1) leaders", leaders.len());
+///     }
+///     Ok(())
 /// }
+/// assert_eq!(
+///     check_leaders(3, &[0, 2]).unwrap_err().message(),
+///     "term 3 has 2 (>1) leaders"
+/// );
 /// ```
 #[macro_export]
 macro_rules! fail {

@@ -10,9 +10,16 @@ use rand_chacha::ChaCha8Rng;
 /// decides every value. It implements [`rand::RngCore`], so the whole
 /// [`rand::Rng`] API works on it:
 ///
-/// ```ignore
+/// ```
+/// use framework::sim::{RunSettings, run};
 /// use rand::Rng;
-/// let timeout = node.rng().random_range(300..600);
+///
+/// run(&RunSettings::new(7), |world| async move {
+///     let node = world.node("raft-0");
+///     let timeout_ms = node.rng().random_range(300..600);
+///     assert!((300..600).contains(&timeout_ms));
+///     Ok(())
+/// });
 /// ```
 #[derive(Clone)]
 pub struct WorldRng(Arc<Mutex<ChaCha8Rng>>);
