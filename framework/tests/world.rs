@@ -148,5 +148,10 @@ fn even_an_unbiased_select_replays_from_the_seed() {
         first.contains(&'a') && first.contains(&'b'),
         "the picks vary: {first:?}"
     );
-    assert_eq!(first, picks(3));
+    assert_eq!(
+        first,
+        picks(3),
+        "tokio's select! was not seeded from the world: build with --cfg tokio_unstable \
+         (.cargo/config.toml sets it; RUSTFLAGS in the environment overrides that file)"
+    );
 }
