@@ -176,3 +176,29 @@ fn the_same_seed_replays_the_same_run() {
     assert_eq!(run("5"), run("5"));
     assert_ne!(run("5"), run("6"));
 }
+
+#[test]
+fn many_seeds_end_with_a_table_per_test() {
+    let out = grader(&[
+        "run",
+        "config/raft_lab_test.yml",
+        "-t",
+        "1-2",
+        "--repeat",
+        "3",
+        "--jobs",
+        "2",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("3/3") && l.ends_with("passed  ok"))
+        .collect();
+    assert_eq!(rows.len(), 2, "a row per test: {stdout}");
+    assert!(
+        rows[0].trim_start().starts_with("1  Initial election"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().last(), Some("ALL TESTS PASSED  (score 8/8)"));
+}
