@@ -162,6 +162,22 @@ pub fn svg(events: &[Event], last: usize, caption: &str) -> String {
                     );
                 }
             }
+            EventKind::Held { rpc } | EventKind::Released { rpc } => {
+                if let Some(r) = rpcs.get(rpc) {
+                    let what = if matches!(event.kind, EventKind::Held { .. }) {
+                        "held"
+                    } else {
+                        "released"
+                    };
+                    let _ = writeln!(
+                        out,
+                        r##"<text x="{}" y="{}" fill="#a60">{} {what}</text>"##,
+                        x(&r.from) + 4,
+                        y(row) + 3,
+                        escape(r.method)
+                    );
+                }
+            }
             EventKind::Crash { node } => marker(&mut out, x(node), y(row), "#c00", "crash"),
             EventKind::Start { node } => marker(&mut out, x(node), y(row), "#080", "start"),
         }

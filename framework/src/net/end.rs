@@ -8,8 +8,10 @@ use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 use tokio::time::sleep;
 
+use super::hold::Leg;
+use super::host::Host;
 use super::{Method, Network};
-use crate::sim::{EventKind, Failure};
+use crate::sim::EventKind;
 
 /// The calling side of a connection to one server, as held by a node.
 ///
@@ -89,8 +91,8 @@ impl ClientEnd {
     }
 
     fn fail_world(&self, message: String) {
-        if let Some(world) = self.net.world().upgrade() {
-            world.fail(Failure::new(message));
+        if let Some(host) = self.net.host().upgrade() {
+            host.fail(message);
         }
     }
 
@@ -100,10 +102,10 @@ impl ClientEnd {
         method: &'static str,
         request: Vec<u8>,
     ) -> Result<Vec<u8>, RpcError> {
-        let Some(world) = self.net.world().upgrade() else {
+        let Some(host) = self.net.host().upgrade() else {
             return Err(RpcError(Reason::TestOver));
         };
-        let (rpc, route, faults) = {
+        let (rpc, route, faults, caller, latency, stalled) = {
             let mut state = self.net.state();
             state.rpcs += 1;
             state.bytes += request.len() as u64;
@@ -111,18 +113,27 @@ impl ClientEnd {
             let rpc = state.next_rpc;
             let route = state.route(self.id);
             let entry = &state.ends[self.id];
-            world.record(EventKind::Send {
+            let (caller, callee) = (
+                entry.owner.clone(),
+                entry.server.clone().unwrap_or_else(|| "".into()),
+            );
+            host.record(EventKind::Send {
                 rpc,
-                from: entry.owner.clone(),
-                to: entry.server.clone().unwrap_or_else(|| "".into()),
+                from: caller.clone(),
+                to: callee.clone(),
                 method,
                 bytes: request.len(),
             });
-            (rpc, route, state.faults)
+            let latency = state.latency(&caller, &callee);
+            let stalled = state.stall.sent(host.now(), &caller, method);
+            (rpc, route, state.faults, caller, latency, stalled)
         };
-        let mut rng = world.rng();
+        if let Some(message) = stalled {
+            host.fail(message);
+        }
+        let mut rng = host.rng();
         let fail = |reason| {
-            world.record(EventKind::Fail { rpc });
+            host.record(EventKind::Fail { rpc });
             Err(RpcError(reason))
         };
 
@@ -135,38 +146,50 @@ impl ClientEnd {
             sleep(Duration::from_millis(ms)).await;
             return fail(Reason::Unreachable);
         };
+        let is_dead = || self.net.state().is_dead(self.id, &server_name, &server);
 
+        // The request's way to the server: the wire, then the unreliable
+        // network's extra delay and loss, then any hold the test set.
+        sleep(latency.draw(&mut rng)).await;
         if faults.unreliable {
             sleep(Duration::from_millis(rng.random_range(0..27))).await;
             if rng.random_range(0..1000) < 100 {
-                world.record(EventKind::DropRequest { rpc });
+                host.record(EventKind::DropRequest { rpc });
                 return Err(RpcError(Reason::RequestLost));
             }
+        }
+        if !self
+            .held(&*host, rpc, Leg::Request, &caller, &server_name, method)
+            .await
+        {
+            host.record(EventKind::DropRequest { rpc });
+            return Err(RpcError(Reason::RequestLost));
+        }
+        // Cut off or crashed while the request travelled: it never arrives.
+        if is_dead() {
+            return fail(Reason::ServerGone);
         }
 
         let handler = match server.dispatch(method) {
             Ok(handler) => handler,
             Err(what) => {
-                world.fail(Failure::new(format!("RPC to server {server_name}: {what}")));
+                host.fail(format!("RPC to server {server_name}: {what}"));
                 return fail(Reason::Refused);
             }
         };
         let reply = match handler(&request) {
             Ok(reply) => reply,
             Err(what) => {
-                world.fail(Failure::new(format!(
-                    "RPC {method} to server {server_name}: {what}"
-                )));
+                host.fail(format!("RPC {method} to server {server_name}: {what}"));
                 return fail(Reason::Refused);
             }
         };
-        world.record(EventKind::Deliver { rpc });
+        host.record(EventKind::Deliver { rpc });
         let (tx, mut rx) = oneshot::channel();
         server.node().spawn(async move {
             let _ = tx.send(reply.await);
         });
 
-        let is_dead = || self.net.state().is_dead(self.id, &server_name, &server);
         let reply = loop {
             tokio::select! {
                 biased;
@@ -180,12 +203,22 @@ impl ClientEnd {
         let Ok(reply) = reply else {
             return fail(Reason::ServerGone);
         };
+
+        // The reply's way back: the wire and any hold, then the checks that
+        // keep a superseded server from ever answering with success.
+        sleep(latency.draw(&mut rng)).await;
+        if !self
+            .held(&*host, rpc, Leg::Reply, &caller, &server_name, method)
+            .await
+        {
+            host.record(EventKind::DropReply { rpc });
+            return Err(RpcError(Reason::ReplyLost));
+        }
         if is_dead() {
             return fail(Reason::ServerGone);
         }
-
         if faults.unreliable && rng.random_range(0..1000) < 100 {
-            world.record(EventKind::DropReply { rpc });
+            host.record(EventKind::DropReply { rpc });
             return Err(RpcError(Reason::ReplyLost));
         }
         if faults.long_reordering && rng.random_range(0..900) < 600 {
@@ -194,11 +227,33 @@ impl ClientEnd {
             sleep(Duration::from_millis(ms)).await;
         }
         self.net.state().bytes += reply.len() as u64;
-        world.record(EventKind::Reply {
+        host.record(EventKind::Reply {
             rpc,
             bytes: reply.len(),
         });
         Ok(reply)
+    }
+
+    /// Waits while a hold rule holds this leg of the call; false if the test
+    /// discarded it.
+    async fn held(
+        &self,
+        host: &dyn Host,
+        rpc: u64,
+        leg: Leg,
+        caller: &str,
+        server: &str,
+        method: &'static str,
+    ) -> bool {
+        let Some(release) = self.net.state().catch(leg, caller, server, method) else {
+            return true;
+        };
+        host.record(EventKind::Held { rpc });
+        let deliver = release.await.unwrap_or(false);
+        if deliver {
+            host.record(EventKind::Released { rpc });
+        }
+        deliver
     }
 }
 

@@ -1,8 +1,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{ClientEnd, Faults, Server};
-use crate::sim::world::{WeakWorld, lock};
+use super::hold::{Hold, HoldState, Leg};
+use super::host::WeakHost;
+use super::stall::StallWatch;
+use super::{ClientEnd, Faults, Held, Latency, Server};
 
 /// The harness's handle on the emulated network (one per world, at
 /// [`crate::sim::World::net`]). Cloning is cheap; clones are the same network.
@@ -13,7 +15,7 @@ use crate::sim::world::{WeakWorld, lock};
 pub struct Network(Arc<Inner>);
 
 struct Inner {
-    world: WeakWorld,
+    host: WeakHost,
     state: Mutex<State>,
 }
 
@@ -23,6 +25,13 @@ pub(crate) struct State {
     /// `None` once deleted: the name stays known, calls to it fail.
     pub(crate) servers: BTreeMap<Arc<str>, Option<Server>>,
     pub(crate) faults: Faults,
+    /// Every message's time on the wire, unless its link has its own.
+    latency: Latency,
+    /// Latencies of particular links, by (calling node, server).
+    link_latency: BTreeMap<(Arc<str>, Arc<str>), Latency>,
+    /// Every hold rule the test made, by the id its handle has.
+    pub(crate) holds: Vec<HoldState>,
+    pub(crate) stall: StallWatch,
     pub(crate) rpcs: u64,
     pub(crate) bytes: u64,
     pub(crate) next_rpc: u64,
@@ -54,17 +63,44 @@ impl State {
         !self.ends[end].enabled
             || !matches!(self.servers.get(name), Some(Some(current)) if current.same(server))
     }
+
+    /// The time on the wire of messages between `caller` and `server`.
+    pub(crate) fn latency(&self, caller: &Arc<str>, server: &Arc<str>) -> Latency {
+        self.link_latency
+            .get(&(caller.clone(), server.clone()))
+            .copied()
+            .unwrap_or(self.latency)
+    }
+
+    /// The first hold rule that catches this message, if any: the message's
+    /// call then waits on the receiver.
+    pub(crate) fn catch(
+        &mut self,
+        leg: Leg,
+        from: &str,
+        to: &str,
+        method: &str,
+    ) -> Option<tokio::sync::oneshot::Receiver<bool>> {
+        self.holds
+            .iter_mut()
+            .find_map(|hold| hold.catch(leg, from, to, method))
+    }
 }
 
 impl Network {
-    pub(crate) fn new(world: WeakWorld) -> Network {
+    /// A network in the world `host`, reliable, with the default latency.
+    pub(crate) fn new(host: WeakHost) -> Network {
         Network(Arc::new(Inner {
-            world,
+            host,
             state: Mutex::new(State {
                 ends: Vec::new(),
                 end_ids: BTreeMap::new(),
                 servers: BTreeMap::new(),
                 faults: Faults::default(),
+                latency: Latency::DEFAULT,
+                link_latency: BTreeMap::new(),
+                holds: Vec::new(),
+                stall: StallWatch::default(),
                 rpcs: 0,
                 bytes: 0,
                 next_rpc: 0,
@@ -76,8 +112,8 @@ impl Network {
         lock(&self.0.state)
     }
 
-    pub(crate) fn world(&self) -> &WeakWorld {
-        &self.0.world
+    pub(crate) fn host(&self) -> &WeakHost {
+        &self.0.host
     }
 
     /// Makes a new, disabled, unconnected end. `owner` names the node that
@@ -173,10 +209,47 @@ impl Network {
         self.state().faults.long_reordering = on;
     }
 
+    /// Sets every message's time on the wire (links with a latency of their
+    /// own keep it).
+    pub fn set_latency(&self, latency: Latency) {
+        self.state().latency = latency;
+    }
+
+    /// The time on the wire of links without one of their own.
+    pub fn latency(&self) -> Latency {
+        self.state().latency
+    }
+
+    /// Sets the time on the wire of the calls that node `caller` makes to
+    /// `server`, and of their replies; `None` gives the link the network's
+    /// latency again.
+    pub fn set_link_latency(&self, caller: &str, server: &str, latency: Option<Latency>) {
+        let key = (caller.into(), server.into());
+        let mut state = self.state();
+        match latency {
+            Some(latency) => state.link_latency.insert(key, latency),
+            None => state.link_latency.remove(&key),
+        };
+    }
+
+    /// Starts holding the messages that `rule` matches (see [`Hold`]); the
+    /// handle releases or discards them.
+    pub fn hold(&self, rule: Hold) -> Held {
+        let mut state = self.state();
+        state.holds.push(HoldState::new(rule));
+        Held::new(self.clone(), state.holds.len() - 1)
+    }
+
     /// Total RPCs sent and total bytes (requests at send time, replies on
     /// delivery) since the world began.
     pub fn totals(&self) -> (u64, u64) {
         let state = self.state();
         (state.rpcs, state.bytes)
     }
+}
+
+/// Locks a mutex, ignoring poisoning: a panic in a student task is reported
+/// as a failure of its own, and the network must stay usable for the report.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -33,6 +33,10 @@ pub enum EventKind {
     DropRequest { rpc: u64 },
     /// The unreliable network dropped the reply; the handler did run.
     DropReply { rpc: u64 },
+    /// A hold rule of the test caught the request or reply in flight.
+    Held { rpc: u64 },
+    /// The test released a held request or reply; it goes on.
+    Released { rpc: u64 },
     /// The caller got a failure: the end was disabled, the server was missing,
     /// deleted, replaced or crashed, or the handler never finished.
     Fail { rpc: u64 },

@@ -6,7 +6,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::{Event, EventKind, Failure, Node, Trace, WorldRng};
-use crate::net::Network;
+use crate::net::{Host, Network};
 
 /// The shared state of one test's world: seed, RNG, clock origin, network,
 /// trace, and the first failure anything in it reported.
@@ -32,14 +32,14 @@ impl World {
     /// A new world with this seed. Must be called inside the paused runtime
     /// that [`super::run`] builds, since it reads the virtual clock.
     pub(crate) fn new(seed: u64) -> World {
-        World(Arc::new_cyclic(|weak| Inner {
+        World(Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
             seed,
             rng: WorldRng::seeded(seed),
             origin: Instant::now(),
             trace: Mutex::new(Trace::new()),
             failure: Mutex::new(None),
             failed: Notify::new(),
-            net: Network::new(WeakWorld(weak.clone())),
+            net: Network::new(weak.clone() as Weak<dyn Host>),
             next_node: Mutex::new(0),
             stats: Mutex::new(BTreeMap::new()),
             warnings: Mutex::new(Vec::new()),
@@ -53,7 +53,7 @@ impl World {
 
     /// Virtual time since the world began.
     pub fn now(&self) -> Duration {
-        Instant::now() - self.0.origin
+        Host::now(&*self.0)
     }
 
     /// The world's random number generator (see [`WorldRng`]).
@@ -83,8 +83,7 @@ impl World {
 
     /// Records an event at the current virtual time.
     pub fn record(&self, kind: EventKind) {
-        let at = self.now();
-        lock(&self.0.trace).record(Event { at, kind });
+        Host::record(&*self.0, kind);
     }
 
     /// The trace so far.
@@ -117,11 +116,7 @@ impl World {
     /// Reports that the test has failed. The first report wins; the run ends
     /// as soon as the test's task next yields.
     pub fn fail(&self, failure: Failure) {
-        let mut slot = lock(&self.0.failure);
-        if slot.is_none() {
-            *slot = Some(failure);
-            self.0.failed.notify_waiters();
-        }
+        self.0.fail(failure);
     }
 
     /// The first failure reported, if any.
@@ -141,14 +136,33 @@ impl World {
     }
 }
 
-/// A non-owning [`World`] handle.
-#[derive(Clone)]
-pub(crate) struct WeakWorld(Weak<Inner>);
+/// The world as its network sees it.
+impl Host for Inner {
+    fn now(&self) -> Duration {
+        Instant::now() - self.origin
+    }
 
-impl WeakWorld {
-    /// The world, while the test that owns it is still running.
-    pub(crate) fn upgrade(&self) -> Option<World> {
-        self.0.upgrade().map(World)
+    fn rng(&self) -> WorldRng {
+        self.rng.clone()
+    }
+
+    fn record(&self, kind: EventKind) {
+        let at = self.now();
+        lock(&self.trace).record(Event { at, kind });
+    }
+
+    fn fail(&self, message: String) {
+        self.fail(Failure::new(message));
+    }
+}
+
+impl Inner {
+    fn fail(&self, failure: Failure) {
+        let mut slot = lock(&self.failure);
+        if slot.is_none() {
+            *slot = Some(failure);
+            self.failed.notify_waiters();
+        }
     }
 }
 

@@ -108,7 +108,8 @@ pub struct InstallSnapshotArgs {
     pub last_included_index: u64,
     /// The term of that entry.
     pub last_included_term: u64,
-    /// The service's snapshot bytes.
+    /// The service's snapshot bytes, encoded as one block.
+    #[serde(with = "serde_bytes")]
     pub snapshot: Vec<u8>,
 }
 

@@ -48,15 +48,6 @@ pub const RANDOM_KEYS: ParamSpec = ParamSpec::bool(
     false,
     "clients use random keys (and Puts) instead of one key each",
 );
-/// Reliable calls take no virtual time, so without a pause a generic
-/// client's loop would never let the clock reach the end of its round. The
-/// default keeps the count near the classic tester's: a few hundred
-/// operations per client and round.
-pub const CLIENT_PAUSE: ParamSpec = ParamSpec::millis(
-    "client_pause",
-    50,
-    "the most a generic client waits between operations (a random pause, so clients interleave)",
-);
 pub const ROUNDS: ParamSpec = ParamSpec::int("rounds", 3, 1, 1000, "rounds of client traffic");
 pub const ROUND_LENGTH: ParamSpec =
     ParamSpec::millis("round_length", 5000, "how long clients run in each round");

@@ -22,7 +22,6 @@ pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failur
     let (nclients, random_keys) = (p.usize("clients"), p.bool("random_keys"));
     let (crash, partitions) = (p.bool("crash"), p.bool("partitions"));
     let et = p.duration("election_timeout");
-    let pause = p.duration("client_pause");
     let c = cluster::<S, C>(&env, p.bool("unreliable"));
     // The test's own client reads the final values; its id follows the
     // clients'.
@@ -30,9 +29,8 @@ pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failur
 
     for _ in 0..p.int("rounds") {
         let done = Cell::new(false);
-        let clients = join_all(
-            (0..nclients).map(|id| run_client(&c, id, nclients, random_keys, pause, &done)),
-        );
+        let clients =
+            join_all((0..nclients).map(|id| run_client(&c, id, nclients, random_keys, &done)));
         // The round: clients run until its end, the partitioner (if any)
         // with them. Then the network heals and, with `crash`, every server
         // crashes while clients may still be mid-operation: their
@@ -76,21 +74,15 @@ pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failur
 }
 
 /// One client's round: a fresh clerk doing random operations on its key (or
-/// random keys) until `done`, with a random pause of 1 ms to `pause` after
-/// each. Returns how many appends it made.
-///
-/// The pause is what lets the round end: the emulated network delivers
-/// reliable calls instantly, so a fast service completes an operation in
-/// no virtual time at all, and a client looping without a pause would run
-/// forever in one virtual instant (the clock moves only when every task
-/// waits). The classic tester's clients need no pause because real time
-/// passes during every operation.
+/// random keys), one after another with no pause, until `done`. Returns how
+/// many appends it made. Like the classic tester's clients, it needs no
+/// pause: every RPC takes time on the emulated wire, so every operation
+/// does too, and the clients' operations overlap as on a real network.
 async fn run_client<S: KvServer, C: KvClerk>(
     c: &KvCluster<S, C>,
     id: usize,
     nclients: usize,
     random_keys: bool,
-    pause: Duration,
     done: &Cell<bool>,
 ) -> Result<usize, Failure> {
     let client: Client<C> = c.make_client(id, &c.all());
@@ -125,8 +117,6 @@ async fn run_client<S: KvServer, C: KvClerk>(
                 );
             }
         }
-        let max_ms = (pause.as_millis() as u64).max(1);
-        sleep(Duration::from_millis(rng.random_range(1..=max_ms))).await;
     }
     Ok(appended)
 }

@@ -56,7 +56,6 @@ const GENERIC: &[ParamSpec] = &[
     max_raft_state(-1),
     ROUNDS,
     ROUND_LENGTH,
-    CLIENT_PAUSE,
     ELECTION,
     LOG_FACTOR,
     CHECK_TIMEOUT,
