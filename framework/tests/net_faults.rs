@@ -403,7 +403,9 @@ fn a_held_request_waits_for_release_and_is_overtaken() {
     check(run(&RunSettings::new(4), |world| async move {
         world.net().add_server("s", echo_server(&world, "s"));
         let e = end(&world, "e", "s");
-        let held = world.net().hold(Hold::requests().from("c").to("s").first(1));
+        let held = world
+            .net()
+            .hold(Hold::requests().from("c").to("s").first(1));
         let order = std::cell::RefCell::new(Vec::new());
         let first = async {
             e.call(ECHO, &"first".to_string()).await.unwrap();
@@ -411,7 +413,11 @@ fn a_held_request_waits_for_release_and_is_overtaken() {
         };
         let rest = async {
             held.wait_caught(1).await;
-            assert_eq!(world.net().incoming("s"), 0, "a held request has not arrived");
+            assert_eq!(
+                world.net().incoming("s"),
+                0,
+                "a held request has not arrived"
+            );
             e.call(ECHO, &"second".to_string()).await.unwrap();
             order.borrow_mut().push("second");
             sleep(Duration::from_secs(1)).await;
@@ -422,8 +428,16 @@ fn a_held_request_waits_for_release_and_is_overtaken() {
         assert_eq!(order.into_inner(), ["second", "first"]);
         assert_eq!(held.caught(), 1);
         let events = world.trace().events().to_vec();
-        assert!(events.iter().any(|e| matches!(e.kind, EventKind::Held { .. })));
-        assert!(events.iter().any(|e| matches!(e.kind, EventKind::Released { .. })));
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Held { .. }))
+        );
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Released { .. }))
+        );
         Ok(())
     }));
 }
@@ -462,6 +476,12 @@ fn rpcs_in_a_loop_at_one_instant_fail_the_test_naming_the_sender() {
         }
     });
     let failure = outcome.result.unwrap_err().to_string();
-    assert!(failure.contains("virtual time is stuck at 0.000 s"), "{failure}");
-    assert!(failure.contains("c sent Echo.Echo 20000 times"), "{failure}");
+    assert!(
+        failure.contains("virtual time is stuck at 0.000 s"),
+        "{failure}"
+    );
+    assert!(
+        failure.contains("c sent Echo.Echo 20000 times"),
+        "{failure}"
+    );
 }

@@ -16,7 +16,17 @@ impl<R: Raft> Cluster<R> {
     /// Election safety (Raft's first guarantee): at most one peer ever leads
     /// a term. Every check looks, at every running peer whether connected
     /// or not, and remembers who led which term.
+    ///
+    /// It also checks what every real election leaves behind: a leader of
+    /// term `t` won the votes of a majority, and each voter took term `t`
+    /// (and saved it) before voting, so a majority of the peers must be in
+    /// term `t` or later. A peer that is down counts as possibly there.
+    /// A leader without such a majority counted a vote that was not cast in
+    /// its election (a late reply from an earlier one, say).
     pub fn check_election_safety(&self) -> Result<(), Failure> {
+        let terms: Vec<Option<u64>> = (0..self.n())
+            .map(|i| self.raft(i).map(|raft| raft.state().0))
+            .collect();
         let mut leaders = self.leaders.borrow_mut();
         for i in 0..self.n() {
             let Some(raft) = self.raft(i) else { continue };
@@ -25,6 +35,13 @@ impl<R: Raft> Cluster<R> {
                 ensure!(
                     first == i,
                     "term {term} has two leaders: servers {first} and {i} (at most one server may ever lead a term)"
+                );
+                let reached: Vec<usize> = (0..self.n())
+                    .filter(|&j| terms[j].is_none_or(|t| t >= term))
+                    .collect();
+                ensure!(
+                    reached.len() > self.n() / 2,
+                    "server {i} leads term {term}, but only servers {reached:?} have reached term {term}: a leader needs the votes of a majority, and every voter takes the candidate's term (did it count a vote from an earlier election?)"
                 );
             }
         }

@@ -111,6 +111,11 @@ impl<R: Raft> Cluster<R> {
         &self.world
     }
 
+    /// Peer `i`'s name on the network (the node its calls come from).
+    pub fn name(&self, i: usize) -> String {
+        self.hosts.name(i)
+    }
+
     /// Peer `i`, if it is running.
     pub fn raft(&self, i: usize) -> Option<Arc<R>> {
         self.hosts.get(i)

@@ -162,6 +162,12 @@ pub fn kinds<S: Student>() -> Vec<Kind> {
             "a vote survives a restart: never two leaders in one term"
         ),
         kind!(
+            "stale_vote",
+            scripted::stale_vote,
+            P3,
+            "a vote reply held until a later election must not count there"
+        ),
+        kind!(
             "snapshot",
             snapshots::snapshot,
             P3_SNAPSHOT,

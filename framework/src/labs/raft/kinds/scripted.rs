@@ -1,7 +1,10 @@
 //! Scripted scenarios that force the situations the randomized tests only
-//! hope for: the Figure 8 sequence of the Raft paper, and a vote that must
-//! survive a restart. Each step controls crashes and links so that the bug
-//! it targets, if present, shows.
+//! hope for: the Figure 8 sequence of the Raft paper, a vote that must
+//! survive a restart, and a vote reply that arrives an election late. Each
+//! step controls crashes, links and held messages so that the bug it
+//! targets, if present, shows.
+
+use std::time::Duration;
 
 use tokio::time::sleep;
 
@@ -9,6 +12,7 @@ use super::agreement::start_on;
 use super::common::{cluster, cmd};
 use crate::ensure;
 use crate::labs::raft::{ApplyMode, Raft};
+use crate::net::Hold;
 use crate::sim::Failure;
 use crate::suite::TestEnv;
 
@@ -120,5 +124,74 @@ pub async fn vote_persistence<R: Raft>(env: TestEnv) -> Result<(), Failure> {
             .warn("no round could set up the scenario (every election took more than one term); nothing was checked");
     }
     c.one(cmd(1000), n, true).await?;
+    Ok(())
+}
+
+/// A vote reply from an earlier election must not count in a later one.
+/// Three peers: follower `a` is cut off from the leader and keeps only its
+/// link to `b`, on which the network holds every request from `b`. Its
+/// first election's vote request reaches `b`, which grants it; the network
+/// holds that reply, and every later request of `a`'s to `b`. While `a` runs election after election alone, the leader and `b`
+/// settle in a term of their own. Once `a` is in a later term than both,
+/// the old reply is released: a candidate that counts it becomes leader of
+/// a term no majority has reached.
+pub async fn stale_vote<R: Raft>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<R>(&env, false, ApplyMode::Plain);
+    let (n, et) = (c.n(), c.limits.election);
+    ensure!(n == 3, "this scenario needs 3 servers, not {n}");
+    c.one(cmd(1), n, true).await?;
+    let leader = c.check_one_leader().await?;
+    let a = (leader + 1) % n;
+    let b = (leader + 2) % n;
+    let net = c.world().net();
+    let vote = net.hold(Hold::replies().from(&c.name(a)).to(&c.name(b)).first(1));
+    // Nothing of b's reaches a: b may lead later, and a must stay alone.
+    let from_b = net.hold(Hold::requests().from(&c.name(b)).to(&c.name(a)));
+    c.cut(a, leader);
+    // a's election timer fires and it asks b: one reply is held.
+    let caught = tokio::select! {
+        biased;
+        () = vote.wait_caught(1) => true,
+        () = sleep(10 * et) => false,
+    };
+    ensure!(
+        caught,
+        "server {a}, cut off from leader {leader}, asked server {b} for nothing within {:?}",
+        10 * et
+    );
+    let later = net.hold(Hold::requests().from(&c.name(a)).to(&c.name(b)));
+    let term_of = |i: usize| c.raft(i).map_or(0, |raft| raft.state().0);
+    let asked_in = term_of(a);
+    // Wait until a is two terms past both others, and they have a leader.
+    let mut ready = false;
+    for _ in 0..100 {
+        sleep(et / 10).await;
+        c.check_election_safety()?;
+        let others_led = [leader, b]
+            .iter()
+            .any(|&i| c.raft(i).is_some_and(|raft| raft.state().1));
+        if others_led && term_of(a) >= term_of(leader).max(term_of(b)).max(asked_in) + 2 {
+            ready = true;
+            break;
+        }
+    }
+    ensure!(
+        ready,
+        "server {a}, alone, never moved two terms past servers {leader} and {b} (terms {}, {} and {}) within {:?}, though it keeps losing elections",
+        term_of(a),
+        term_of(leader),
+        term_of(b),
+        10 * et
+    );
+    vote.release();
+    for _ in 0..10 {
+        sleep(Duration::from_millis(20)).await;
+        c.check_election_safety()?;
+    }
+    later.discard();
+    from_b.discard();
+    c.connect(a);
+    c.check_one_leader().await?;
+    c.one(cmd(2), n, true).await?;
     Ok(())
 }
