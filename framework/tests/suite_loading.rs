@@ -59,6 +59,7 @@ fn a_valid_suite_loads_with_defaults_applied() {
     let text = "\
 lab: raft
 seed: 7
+repeat: 3
 memory_limit: 1GiB
 defaults:
   servers: 5
@@ -78,6 +79,7 @@ tests:
     let suite = parse(Path::new("s.yml"), text, &registry()).unwrap();
     assert_eq!(suite.lab, "raft");
     assert_eq!(suite.max_points(), 15);
+    assert_eq!((suite.seed, suite.repeat), (Some(7), 3));
     let [first, second] = &suite.tests[..] else {
         panic!()
     };
@@ -178,6 +180,21 @@ fn structural_errors_say_what_was_expected() {
         errors("lab: raft\n"),
         ["s.yml:1:1: missing key 'tests' (the list of tests)"]
     );
+    assert_eq!(
+        errors("lab: raft\nrepeat: 0\ntests:\n  - { name: A, kind: basic_agree }\n"),
+        ["s.yml:2:9: expected a positive number of seeds per test, found 0"]
+    );
+}
+
+#[test]
+fn without_seed_or_repeat_a_suite_asks_for_fresh_seeds_once_each() {
+    let suite = parse(
+        Path::new("s.yml"),
+        "lab: raft\ntests:\n  - { name: A, kind: basic_agree }\n",
+        &registry(),
+    )
+    .unwrap();
+    assert_eq!((suite.seed, suite.repeat), (None, 1));
 }
 
 #[test]

@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::output::say;
 use clap::{Args, ValueEnum};
 use framework::linearizability::formats::{
     AnyHistory, ParseError, jepsen_etcd, json, porcupine_kv,
@@ -164,7 +165,7 @@ fn verdict<M: Model>(
     let ms = result.elapsed.as_secs_f64() * 1e3;
     match &result.verdict {
         Verdict::Ok => {
-            println!(
+            say!(
                 "{name}: Ok ({}, {}, {ms:.1} ms)",
                 count(history.len(), "operation"),
                 count(result.partitions, "partition")
@@ -172,11 +173,11 @@ fn verdict<M: Model>(
             Outcome::Ok
         }
         Verdict::Unknown(gave_up) => {
-            println!("{name}: Unknown ({gave_up})");
+            say!("{name}: Unknown ({gave_up})");
             Outcome::Unknown
         }
         Verdict::Illegal(violation) => {
-            println!("{name}: Illegal ({violation}; {ms:.1} ms)");
+            say!("{name}: Illegal ({violation}; {ms:.1} ms)");
             if let Some(path) = html {
                 match Report::new(model, history, violation).write_html(name, path) {
                     Ok(()) => eprintln!("{name}: report written to {}", path.display()),

@@ -1,53 +1,58 @@
 //! The child side of isolation: `grader __child` runs one test with one
-//! seed and writes its result where the parent said, and nowhere else.
+//! seed and writes its sealed result where the parent said, and nowhere
+//! else.
 //!
-//! The result goes to a file named in the `LABKIT_RESULT` environment
-//! variable, written only once the test has ended, so nothing the student's
-//! code prints, and no early exit, can pass for a result.
+//! Its instructions (test, seed, result path and key) come on stdin, read
+//! before the suite is even loaded, so before any student code runs (see
+//! [`crate::handshake`]). The result is written only once the test has
+//! ended, and sealed with the key ([`crate::seal`]), so nothing the student's
+//! code prints or writes, and no early exit, can pass for a result.
 
 use std::path::Path;
 
-use framework::suite::{Registry, load};
+use framework::labs::Student;
+use framework::suite::load;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
 
 use crate::cli::ChildArgs;
 use crate::execute::run_case;
+use crate::handshake::Handshake;
 use crate::{EXIT_BAD_INPUT, EXIT_PASSED};
 
-/// The environment variable that names the result file.
-pub const RESULT_ENV: &str = "LABKIT_RESULT";
-
-/// Runs the child; returns the exit status.
-pub fn child(registry: &Registry, args: &ChildArgs) -> u8 {
-    let Some(result_path) = std::env::var_os(RESULT_ENV) else {
-        eprintln!("grader __child is internal to `grader run`");
-        return EXIT_BAD_INPUT;
+/// Runs the child for student bundle `S`; returns the exit status.
+pub fn child<S: Student>(args: &ChildArgs) -> u8 {
+    // First of all, before the student's code can run.
+    let (handshake, key) = match Handshake::receive() {
+        Ok(received) => received,
+        Err(message) => {
+            eprintln!("{message}");
+            return EXIT_BAD_INPUT;
+        }
     };
-    let suite = match load(&args.file, registry) {
+    let suite = match load(&args.file, &framework::labs::registry::<S>()) {
         Ok(suite) => suite,
         Err(errors) => {
             eprintln!("{errors}");
             return EXIT_BAD_INPUT;
         }
     };
-    let Some(case) = args.test.checked_sub(1).and_then(|i| suite.tests.get(i)) else {
-        eprintln!("grader __child: the suite has no test {}", args.test);
+    let (number, seed) = (handshake.test, handshake.seed);
+    let Some(case) = number.checked_sub(1).and_then(|i| suite.tests.get(i)) else {
+        eprintln!("grader __child: the suite has no test {number}");
         return EXIT_BAD_INPUT;
     };
     init_logging(&args.log);
-    let report = run_case(case, args.seed, &args.artifacts);
+    let report = run_case(case, seed, &args.artifacts);
     // The log says how the run ended, next to what led there.
     match &report.failure {
-        None => eprintln!("TEST {} passed with seed {}", case.number, args.seed),
-        Some(failure) => eprintln!(
-            "TEST {} failed with seed {}: {failure}",
-            case.number, args.seed
-        ),
+        None => eprintln!("TEST {number} passed with seed {seed}"),
+        Some(failure) => eprintln!("TEST {number} failed with seed {seed}: {failure}"),
     }
     let text = serde_json::to_string(&report).expect("reports always serialize");
-    if let Err(e) = write_atomically(Path::new(&result_path), &text) {
+    let sealed = key.seal(number, seed, text.as_bytes());
+    if let Err(e) = write_atomically(&handshake.result, &sealed) {
         eprintln!("grader __child: cannot write the result: {e}");
         return EXIT_BAD_INPUT;
     }
@@ -56,9 +61,9 @@ pub fn child(registry: &Registry, args: &ChildArgs) -> u8 {
 
 /// Writes to a temporary name, then renames: the parent sees a whole
 /// result or none.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let partial = path.with_extension("partial");
-    std::fs::write(&partial, text)?;
+    std::fs::write(&partial, bytes)?;
     std::fs::rename(partial, path)
 }
 

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use framework::suite::Scoring;
 
 /// Runs distributed-systems lab suites against a student's code.
 #[derive(Parser, Debug)]
@@ -65,17 +66,22 @@ pub struct RunArgs {
 #[derive(Args, Debug, Default)]
 pub struct RunOptions {
     /// Run every selected test with this seed (with --repeat, the first of
-    /// N consecutive seeds). By default each test's seed is derived from the
-    /// suite and its name.
+    /// N consecutive seeds). By default the suite's `seed:` pins the seeds,
+    /// or, without one, every run draws a fresh seed and prints it.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Which tests: numbers, ranges and name pieces, comma-separated
     /// (e.g. `3`, `3-7`, `persist`, `1,4-6`).
     #[arg(long = "test", short = 't', value_name = "SEL")]
     pub test: Option<String>,
-    /// Run each test on N seeds.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    pub repeat: u32,
+    /// Run each test on N seeds (default: the suite's `repeat:`, or 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: Option<u32>,
+    /// How a test run on several seeds scores: `per_run` (in proportion to
+    /// the runs that passed) or `all_or_nothing` (default: the suite's
+    /// `scoring:`).
+    #[arg(long, value_name = "HOW", value_parser = parse_scoring)]
+    pub scoring: Option<Scoring>,
     /// Run N tests at once (default: the machine's cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
@@ -119,6 +125,16 @@ pub struct Formats {
     pub markdown: Option<PathBuf>,
 }
 
+fn parse_scoring(text: &str) -> Result<Scoring, String> {
+    match text {
+        "per_run" => Ok(Scoring::PerRun),
+        "all_or_nothing" => Ok(Scoring::AllOrNothing),
+        _ => Err(format!(
+            "expected per_run or all_or_nothing, found '{text}'"
+        )),
+    }
+}
+
 fn parse_partition(text: &str) -> Result<(u32, u32), String> {
     let bad = || format!("expected K/N with 1 <= K <= N, such as 2/4, found '{text}'");
     let (k, n) = text.split_once('/').ok_or_else(bad)?;
@@ -159,17 +175,12 @@ pub struct MergeArgs {
     pub formats: Formats,
 }
 
-/// `grader __child`.
+/// `grader __child` (the test, the seed and the result's key come on
+/// stdin, see `handshake`).
 #[derive(Args, Debug)]
 pub struct ChildArgs {
     /// The suite file.
     pub file: PathBuf,
-    /// The test's number.
-    #[arg(long)]
-    pub test: usize,
-    /// The seed.
-    #[arg(long)]
-    pub seed: u64,
     /// Where the run's artifacts go.
     #[arg(long)]
     pub artifacts: PathBuf,

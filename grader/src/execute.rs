@@ -54,6 +54,7 @@ pub fn run_case(case: &TestCase, seed: u64, artifacts: &Path) -> TestReport {
         seed,
         virtual_ms: outcome.virtual_time.as_millis() as u64,
         wall_ms: wall.as_millis() as u64,
+        cpu_ms: outcome.cpu_time.as_millis() as u64,
         rpcs: outcome.rpcs,
         bytes: outcome.bytes,
         trace_hash: format!("{:016x}", outcome.trace_hash),

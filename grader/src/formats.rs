@@ -54,6 +54,12 @@ fn by_test(report: &SuiteReport) -> Vec<Vec<&TestReport>> {
         .collect()
 }
 
+/// `CPU 0.04 s`: the CPU time of these runs together.
+fn cpu_text(runs: &[&TestReport]) -> String {
+    let ms: u64 = runs.iter().map(|r| r.cpu_ms).sum();
+    format!("CPU {:.2} s", ms as f64 / 1000.0)
+}
+
 fn failure_text(run: &TestReport) -> String {
     format!(
         "seed {}: {}",
@@ -88,13 +94,14 @@ pub fn junit(report: &SuiteReport) -> String {
         case.set_classname(format!("{}.{}", report.lab, first.kind));
         case.set_time(Duration::from_millis(runs.iter().map(|r| r.wall_ms).sum()));
         case.set_system_out(format!(
-            "{} of {} runs passed (seeds {})",
+            "{} of {} runs passed (seeds {}; {})",
             runs.iter().filter(|r| r.passed).count(),
             runs.len(),
             runs.iter()
                 .map(|r| r.seed.to_string())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            cpu_text(&runs)
         ));
         suite.add_test_case(case);
     }
@@ -114,15 +121,16 @@ pub fn gradescope(report: &SuiteReport) -> String {
                 .filter(|r| !r.passed)
                 .map(|r| failure_text(r))
                 .collect();
+            let passed = format!(
+                "Passed on {} of {} runs ({}).",
+                score.passed,
+                score.runs,
+                cpu_text(&runs)
+            );
             let output = if failures.is_empty() {
-                format!("Passed on {} of {} runs.", score.passed, score.runs)
+                passed
             } else {
-                format!(
-                    "Passed on {} of {} runs.\n{}",
-                    score.passed,
-                    score.runs,
-                    failures.join("\n")
-                )
+                format!("{passed}\n{}", failures.join("\n"))
             };
             json!({
                 "name": format!("TEST {}: {}", score.number, score.name),
@@ -150,23 +158,24 @@ pub fn gradescope(report: &SuiteReport) -> String {
 /// A Markdown table for a CI job summary.
 pub fn markdown(report: &SuiteReport) -> String {
     let mut out = format!(
-        "### {} — score {}/{}\n\n| # | Test | Result | Runs passed | Points |\n|---:|---|---|---:|---:|\n",
+        "### {} — score {}/{}\n\n| # | Test | Result | Runs passed | CPU | Points |\n|---:|---|---|---:|---:|---:|\n",
         report.suite,
         points(report.score),
         points(report.max_score)
     );
-    for score in &report.scores {
+    for (runs, score) in by_test(report).into_iter().zip(&report.scores) {
         let result = if score.passed == score.runs {
             "✅ passed"
         } else {
             "❌ failed"
         };
         out.push_str(&format!(
-            "| {} | {} | {result} | {}/{} | {}/{} |\n",
+            "| {} | {} | {result} | {}/{} | {} | {}/{} |\n",
             score.number,
             score.name.replace('|', "\\|"),
             score.passed,
             score.runs,
+            cpu_text(&runs).trim_start_matches("CPU "),
             points(score.points),
             score.max_points
         ));

@@ -4,7 +4,8 @@
 //! The child's stdout and stderr become the run's log (up to a limit). The
 //! watchdog kills it when it runs past its wall-clock timeout, uses more
 //! memory than its limit, or writes more than the output limit. Anything
-//! but a clean exit with a result file is a failure with a plain reason.
+//! but a clean exit with a result sealed with the run's key is a failure
+//! with a plain reason.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -17,8 +18,10 @@ use std::time::{Duration, Instant};
 
 use framework::suite::{TestCase, TestLimits};
 
-use crate::child::RESULT_ENV;
+use crate::handshake::Handshake;
+use crate::output;
 use crate::report::TestReport;
+use crate::seal::Key;
 
 /// The most a run may write to stdout and stderr together.
 pub const OUTPUT_LIMIT: u64 = 64 << 20;
@@ -26,6 +29,9 @@ pub const OUTPUT_LIMIT: u64 = 64 << 20;
 /// The name of a run's log in its artifacts folder.
 pub const LOG: &str = "log.txt";
 const RESULT: &str = "result.json";
+/// The failure of a run whose result does not carry the run's seal.
+const FORGED: &str =
+    "the test's result was forged or corrupted (it is not sealed with this run's key)";
 
 /// Starts children of this very program for each run.
 pub struct Supervisor {
@@ -77,17 +83,10 @@ impl Supervisor {
         let child = Command::new(&self.program)
             .arg("__child")
             .arg(&self.suite)
-            .args([
-                "--test",
-                &case.number.to_string(),
-                "--seed",
-                &seed.to_string(),
-            ])
             .arg("--artifacts")
             .arg(artifacts)
             .args(["--log", &self.log_filter])
-            .env(RESULT_ENV, &result_path)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn();
@@ -95,6 +94,10 @@ impl Supervisor {
             Ok(child) => child,
             Err(e) => return failed(format!("could not start the test process: {e}")),
         };
+        let key = Key::fresh();
+        if let Some(stdin) = child.stdin.take() {
+            Handshake::new(case.number, seed, result_path.clone(), &key).send(stdin);
+        }
         let readers = [
             child.stdout.take().map(|out| drain(out, log.clone())),
             child.stderr.take().map(|err| drain(err, log.clone())),
@@ -106,15 +109,16 @@ impl Supervisor {
 
         let mut report = match ending {
             Ending::Killed(reason) => failed(reason),
-            Ending::Exited(status) if status.success() => {
-                match std::fs::read_to_string(&result_path) {
-                    Ok(text) => match serde_json::from_str::<TestReport>(&text) {
+            Ending::Exited(status) if status.success() => match std::fs::read(&result_path) {
+                Ok(sealed) => match key.open(case.number, seed, &sealed) {
+                    Some(text) => match serde_json::from_slice::<TestReport>(text) {
                         Ok(report) => report,
                         Err(e) => failed(format!("the test process left a malformed result ({e})")),
                     },
-                    Err(_) => failed("exited with status 0 before the test finished".to_string()),
-                }
-            }
+                    None => failed(FORGED.to_string()),
+                },
+                Err(_) => failed("exited with status 0 before the test finished".to_string()),
+            },
             Ending::Exited(status) => failed(describe_exit(status, &artifacts.join(LOG))),
         };
         let _ = std::fs::remove_file(&result_path);
@@ -162,6 +166,9 @@ fn watch(child: &mut Child, limits: &TestLimits, log: &Arc<Mutex<Log>>) -> Endin
                     human_bytes(limits.memory_limit)
                 ),
             );
+        }
+        if output::closed() {
+            return kill(child, "stopped: the grader's output was closed".to_string());
         }
         if log.lock().unwrap_or_else(|e| e.into_inner()).over_limit() {
             return kill(

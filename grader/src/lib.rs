@@ -12,14 +12,18 @@ mod child;
 mod cli;
 mod execute;
 mod formats;
+mod handshake;
 mod isolate;
 mod list;
 mod merge;
+mod output;
 mod plan;
 mod pool;
 mod progress;
 mod report;
 mod run;
+mod seal;
+mod seeds;
 mod summary;
 
 use std::process::ExitCode;
@@ -39,14 +43,15 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// Parses the command line and runs the grader for student bundle `S`.
 pub fn main<S: Student>() -> ExitCode {
     let cli = cli::Cli::parse();
-    let registry = framework::labs::registry::<S>();
+    let registry = framework::labs::registry::<S>;
     ExitCode::from(match cli.command() {
-        Ok(cli::Command::Run(args)) => run::run(&registry, &args),
-        Ok(cli::Command::List(args)) => list::list(&registry, &args),
-        Ok(cli::Command::Kinds(args)) => list::kinds(&registry, &args),
+        Ok(cli::Command::Run(args)) => run::run(&registry(), &args),
+        Ok(cli::Command::List(args)) => list::list(&registry(), &args),
+        Ok(cli::Command::Kinds(args)) => list::kinds(&registry(), &args),
         Ok(cli::Command::Merge(args)) => merge::merge(&args),
         Ok(cli::Command::CheckHistory(args)) => check_history::run(args),
-        Ok(cli::Command::Child(args)) => child::child(&registry, &args),
+        // The child reads its instructions before it builds anything.
+        Ok(cli::Command::Child(args)) => child::child::<S>(&args),
         Err(message) => {
             eprintln!("{message}");
             EXIT_BAD_INPUT

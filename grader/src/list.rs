@@ -3,6 +3,7 @@
 use framework::suite::{Registry, load};
 
 use crate::cli::{KindsArgs, ListArgs};
+use crate::output::say;
 use crate::{EXIT_BAD_INPUT, EXIT_PASSED};
 
 /// Lists a suite's tests; returns the exit status.
@@ -14,22 +15,32 @@ pub fn list(registry: &Registry, args: &ListArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    println!(
-        "{}: lab {}, {} tests, {} points",
+    let seeds = match suite.seed {
+        Some(seed) => format!("pinned by the suite's seed: {seed}"),
+        None => "fresh each run".to_string(),
+    };
+    say!(
+        "{}: lab {}, {} tests, {} points, {} {} per test, {seeds}",
         args.file.display(),
         suite.lab,
         suite.tests.len(),
-        suite.max_points()
+        suite.max_points(),
+        suite.repeat,
+        if suite.repeat == 1 { "seed" } else { "seeds" },
     );
     let width = suite.tests.iter().map(|t| t.name.len()).max().unwrap_or(0);
     for test in &suite.tests {
-        println!(
-            "{:>4}  {:<width$}  {:<20} {:>3} pts  seed {}",
+        // Only a pinned seed is worth showing: a fresh one is drawn per run.
+        let seed = match suite.seed {
+            Some(_) => format!("  seed {}", suite.default_seed(test)),
+            None => String::new(),
+        };
+        say!(
+            "{:>4}  {:<width$}  {:<20} {:>3} pts{seed}",
             test.number,
             test.name,
             test.kind.name,
             test.points,
-            suite.default_seed(test)
         );
     }
     EXIT_PASSED
@@ -50,9 +61,9 @@ pub fn kinds(registry: &Registry, args: &KindsArgs) -> u8 {
         if args.lab.as_deref().is_some_and(|lab| lab != kind.lab) {
             continue;
         }
-        println!("{} (lab {}): {}", kind.name, kind.lab, kind.summary);
+        say!("{} (lab {}): {}", kind.name, kind.lab, kind.summary);
         for p in kind.params {
-            println!(
+            say!(
                 "    {:<18} {} (default {}; {})",
                 p.name,
                 p.doc,

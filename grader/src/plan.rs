@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use framework::suite::{Suite, TestCase};
 
+use crate::seeds::Seeds;
+
 /// One run to make: a test with a seed (and, with --check-determinism, which
 /// of the two runs of that seed it is).
 pub struct Run<'a> {
@@ -17,19 +19,19 @@ pub struct Run<'a> {
 }
 
 /// The runs for `selected`: `repeat` consecutive seeds per test, starting
-/// from `--seed` or the test's own seed, keeping only share `k` of `n`
+/// from the test's first seed in `seeds`, keeping only share `k` of `n`
 /// (round robin over the (test, seed) pairs) when partitioned; each seed
 /// twice when checking determinism.
 pub fn plan<'a>(
     suite: &Suite,
     selected: &[&'a TestCase],
-    seed: Option<u64>,
+    seeds: Seeds,
     repeat: u32,
     partition: Option<(u32, u32)>,
     twice: bool,
 ) -> Vec<Run<'a>> {
     let pairs = selected.iter().flat_map(|case| {
-        let first = seed.unwrap_or_else(|| suite.default_seed(case));
+        let first = seeds.first(suite, case);
         (0..u64::from(repeat)).map(move |k| (*case, first.wrapping_add(k)))
     });
     let (k, n) = partition.unwrap_or((1, 1));

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::output::write_out;
 use crate::plan::Run;
 use crate::report::TestReport;
 
@@ -89,7 +90,7 @@ impl Progress {
             while let Some(report) = self.waiting.remove(&self.next) {
                 let (number, name) = &self.names[self.next];
                 let lines = format!("TEST {number}: {name}\n{}", result_lines(&report, suite));
-                self.multi.suspend(|| print!("{lines}"));
+                self.multi.suspend(|| write_out(&lines));
                 self.next += 1;
             }
             return;
@@ -112,7 +113,7 @@ impl Progress {
                 report.seed,
                 report.failure.as_deref().unwrap_or("")
             );
-            self.multi.suspend(|| print!("{line}"));
+            self.multi.suspend(|| write_out(&line));
         }
     }
 
@@ -143,11 +144,12 @@ pub fn result_lines(report: &TestReport, suite: &Path) -> String {
     out
 }
 
-/// `(virtual 3.1 s, wall 0.02 s, 3 servers, 58 RPCs, 17 KB)`
+/// `(virtual 3.1 s, wall 0.02 s, cpu 0.01 s, 3 servers, 58 RPCs, 17 KB)`
 pub fn figures(report: &TestReport) -> String {
     let mut parts = vec![
         format!("virtual {:.1} s", report.virtual_ms as f64 / 1000.0),
         format!("wall {:.2} s", report.wall_ms as f64 / 1000.0),
+        format!("cpu {:.2} s", report.cpu_ms as f64 / 1000.0),
     ];
     if let Some(servers) = report.stats.get("servers") {
         parts.push(format!("{servers} servers"));
@@ -171,13 +173,14 @@ fn bytes(n: u64) -> String {
     }
 }
 
-/// The command that reruns exactly this test with exactly this seed.
+/// The command that reruns exactly this test with exactly this seed, once
+/// (whatever the suite's `repeat:`).
 pub fn replay_command(suite: &Path, report: &TestReport) -> String {
     let program = std::env::args()
         .next()
         .unwrap_or_else(|| "grader".to_string());
     format!(
-        "{program} run {} --test {} --seed {}",
+        "{program} run {} --test {} --seed {} --repeat 1",
         suite.display(),
         report.number,
         report.seed

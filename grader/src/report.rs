@@ -50,6 +50,11 @@ pub struct TestReport {
     pub virtual_ms: u64,
     /// Wall-clock time it took, in milliseconds.
     pub wall_ms: u64,
+    /// CPU time the test's world used, in milliseconds (0 when the run
+    /// ended without a result of its own). Virtual time hides computation;
+    /// this shows it.
+    #[serde(default)]
+    pub cpu_ms: u64,
     /// RPCs sent.
     pub rpcs: u64,
     /// Bytes sent (requests and delivered replies).
@@ -111,6 +116,7 @@ impl TestReport {
             seed,
             virtual_ms: 0,
             wall_ms,
+            cpu_ms: 0,
             rpcs: 0,
             bytes: 0,
             trace_hash: String::new(),

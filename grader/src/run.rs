@@ -9,10 +9,12 @@ use crate::cli::RunArgs;
 use crate::execute::run_case;
 use crate::formats::write_all;
 use crate::isolate::Supervisor;
+use crate::output::{self, say};
 use crate::plan::{Run, artifacts, plan};
 use crate::pool::run_all;
 use crate::progress::Progress;
 use crate::report::{SuiteReport, TestReport};
+use crate::seeds::Seeds;
 use crate::summary::print_summary;
 use crate::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_PASSED};
 
@@ -36,11 +38,13 @@ pub fn run(registry: &Registry, args: &RunArgs) -> u8 {
             }
         },
     };
+    let seeds = Seeds::choose(options.seed, &suite);
+    let repeat = options.repeat.unwrap_or(suite.repeat);
     let runs = plan(
         &suite,
         &selected,
-        options.seed,
-        options.repeat,
+        seeds,
+        repeat,
         options.partition,
         options.check_determinism,
     );
@@ -61,33 +65,53 @@ pub fn run(registry: &Registry, args: &RunArgs) -> u8 {
         (false, Some(jobs)) => jobs as usize,
         (false, None) => std::thread::available_parallelism().map_or(1, usize::from),
     };
-    let classic = options.repeat == 1 && !options.check_determinism;
+    let classic = repeat == 1 && !options.check_determinism;
 
+    say!(
+        "{}: {} of {} tests, {repeat} {} each, {}",
+        args.file.display(),
+        selected.len(),
+        suite.tests.len(),
+        if repeat == 1 { "seed" } else { "seeds" },
+        seeds.describe()
+    );
     let mut progress = Progress::new(&runs, classic);
     let mut results: Vec<Option<TestReport>> = vec![None; runs.len()];
     run_all(
         &runs,
         workers,
         |run: &Run<'_>| {
+            // Nobody reads the results any more: start no more runs.
+            if output::closed() {
+                return None;
+            }
             let dir = artifacts(report_dir.path(), run);
-            if options.in_process {
+            Some(if options.in_process {
                 run_case(run.case, run.seed, &dir)
             } else {
                 supervisor.run(run.case, run.seed, &dir)
-            }
+            })
         },
         |i, report| {
-            progress.finished(i, &report, &args.file);
-            results[i] = Some(report);
+            if let Some(report) = report {
+                progress.finished(i, &report, &args.file);
+                results[i] = Some(report);
+            }
         },
     );
     progress.finish();
+    if output::closed() {
+        // A run cut short is no result: no summary, no reports, and not a
+        // pass.
+        report_dir.finish(true);
+        return EXIT_FAILED;
+    }
     let mut reports: Vec<TestReport> = results.into_iter().flatten().collect();
     if options.check_determinism {
         reports = compare_pairs(reports);
     }
 
-    let scoring = match suite.scoring {
+    let scoring = match options.scoring.unwrap_or(suite.scoring) {
         Scoring::AllOrNothing => "all_or_nothing",
         Scoring::PerRun => "per_run",
     };
@@ -163,7 +187,7 @@ impl ReportDir {
         if self.temporary && all_passed {
             let _ = std::fs::remove_dir_all(&self.path);
         } else if self.path.exists() {
-            println!("Logs and reports: {}", self.path.display());
+            say!("Logs and reports: {}", self.path.display());
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::output::say;
 use crate::progress::replay_command;
 use crate::report::{SuiteReport, points};
 
@@ -18,20 +19,23 @@ pub fn print_summary(report: &SuiteReport, suite: &Path, table: bool) {
             .map(|s| s.name.len())
             .max()
             .unwrap_or(0);
-        println!();
+        say!();
         for s in &report.scores {
             let verdict = if s.passed == s.runs { "ok" } else { "FAILED" };
-            println!(
+            say!(
                 "{:>4}  {:<width$}  {:>5}/{:<5} passed  {verdict}",
-                s.number, s.name, s.passed, s.runs
+                s.number,
+                s.name,
+                s.passed,
+                s.runs
             );
         }
     }
     let failed: Vec<_> = report.tests.iter().filter(|t| !t.passed).collect();
     if table && !failed.is_empty() {
-        println!("\nFailed runs (each replays exactly):");
+        say!("\nFailed runs (each replays exactly):");
         for run in failed.iter().take(LISTED_FAILURES) {
-            println!(
+            say!(
                 "  TEST {} seed {}: {}\n    replay: {}",
                 run.number,
                 run.seed,
@@ -40,7 +44,7 @@ pub fn print_summary(report: &SuiteReport, suite: &Path, table: bool) {
             );
         }
         if failed.len() > LISTED_FAILURES {
-            println!(
+            say!(
                 "  ... and {} more (see the JSON report)",
                 failed.len() - LISTED_FAILURES
             );
@@ -53,9 +57,9 @@ pub fn print_summary(report: &SuiteReport, suite: &Path, table: bool) {
         points(report.max_score)
     );
     if failed_tests == 0 {
-        println!("ALL TESTS PASSED  ({score})");
+        say!("ALL TESTS PASSED  ({score})");
     } else {
-        println!(
+        say!(
             "{failed_tests} OF {} TESTS FAILED  ({score})",
             report.scores.len()
         );

@@ -86,7 +86,9 @@ fn list_shows_the_suite() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.starts_with("config/raft_lab_test.yml: lab raft, 30 tests, 106 points\n"),
+        stdout.starts_with(
+            "config/raft_lab_test.yml: lab raft, 30 tests, 106 points, 3 seeds per test, fresh each run\n"
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("   1  Initial election "), "{stdout}");
@@ -113,16 +115,24 @@ fn a_run_prints_the_labs_lines_and_writes_a_json_report() {
         "config/raft_lab_test.yml",
         "--test",
         "1,3",
+        "--repeat",
+        "1",
+        "--seed",
+        "11",
         "--json",
         json.to_str().unwrap(),
     ]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines[0], "TEST 1: Initial election");
-    assert!(lines[1].starts_with("TEST 1 Passed  (virtual "), "{stdout}");
-    assert!(lines[1].contains(" 3 servers, "), "{stdout}");
-    assert_eq!(lines[2], "TEST 3: Basic agreement");
+    assert_eq!(
+        lines[0],
+        "config/raft_lab_test.yml: 2 of 30 tests, 1 seed each, seed 11 (from --seed)"
+    );
+    assert_eq!(lines[1], "TEST 1: Initial election");
+    assert!(lines[2].starts_with("TEST 1 Passed  (virtual "), "{stdout}");
+    assert!(lines[2].contains(" 3 servers, "), "{stdout}");
+    assert_eq!(lines[3], "TEST 3: Basic agreement");
     assert_eq!(*lines.last().unwrap(), "ALL TESTS PASSED  (score 7/7)");
 
     let report: serde_json::Value =
@@ -160,6 +170,8 @@ fn the_same_seed_replays_the_same_run() {
             "config/raft_lab_test.yml",
             "-t",
             "2",
+            "--repeat",
+            "1",
             "--seed",
             seed,
             "--json",
@@ -186,6 +198,8 @@ fn many_seeds_end_with_a_table_per_test() {
         "1-2",
         "--repeat",
         "3",
+        "--seed",
+        "1",
         "--jobs",
         "2",
     ]);
@@ -201,4 +215,112 @@ fn many_seeds_end_with_a_table_per_test() {
         "{stdout}"
     );
     assert_eq!(stdout.lines().last(), Some("ALL TESTS PASSED  (score 8/8)"));
+}
+
+/// A suite whose one test cannot pass (agreement must come within 1 ms), so
+/// every run prints its replay command.
+const FAILING: &str = "lab: raft
+tests:
+  - { name: Cannot pass, kind: basic_agree, points: 3, params: { agreement_timeout: 1ms, agreement_try: 1ms } }
+";
+
+/// The seed and trace hash of the one run in a JSON report.
+fn seed_and_hash(json: &Path) -> (u64, String) {
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let run = &report["tests"][0];
+    (
+        run["seed"].as_u64().unwrap(),
+        run["trace_hash"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn without_a_seed_each_run_draws_a_fresh_one_that_its_replay_command_repeats() {
+    let suite = scratch("failing.yml", FAILING);
+    let fresh_run = |name: &str| {
+        let json = scratch(name, "");
+        let out = grader(&[
+            "run",
+            suite.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        let (seed, hash) = seed_and_hash(&json);
+        assert!(
+            stdout.lines().next().unwrap().ends_with(&format!(
+                "seed {seed} (fresh: --seed {seed} replays this run)"
+            )),
+            "the header names the seed: {stdout}"
+        );
+        let replay = stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("replay: "))
+            .unwrap_or_else(|| panic!("no replay line: {stdout}"))
+            .to_string();
+        assert!(replay.contains(&format!(" --seed {seed} ")), "{replay}");
+        (seed, hash, replay)
+    };
+    let (first_seed, first_hash, replay) = fresh_run("fresh-1.json");
+    let (second_seed, _, _) = fresh_run("fresh-2.json");
+    assert_ne!(first_seed, second_seed, "two runs, two fresh seeds");
+
+    // The printed command, as a user would paste it (the program aside).
+    let json = scratch("fresh-replayed.json", "");
+    let words: Vec<&str> = replay.split_whitespace().skip(1).collect();
+    let out = grader(&[&words[..], &["--json", json.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert_eq!(
+        seed_and_hash(&json),
+        (first_seed, first_hash),
+        "the replay is the same run"
+    );
+}
+
+/// Runs the grader with its stdout a pipe that nobody reads: the read end is
+/// closed before the grader writes anything, as `| head -1` does early.
+fn with_stdout_closed(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the grader runs");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("the grader ends")
+}
+
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    for args in [
+        &["kinds", "raft"][..],
+        &["list", "config/raft_lab_test.yml"],
+    ] {
+        let out = with_stdout_closed(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stderr), "", "{args:?} says nothing, panics not");
+    }
+    // A run stops: nobody reads its results, so it does not pass either.
+    let out = with_stdout_closed(&["run", "config/raft_lab_test.yml", "--seed", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+}
+
+#[test]
+fn a_bad_scoring_flag_exits_2_and_says_what_was_expected() {
+    let out = grader(&["run", "config/raft_lab_test.yml", "--scoring", "best_of"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("expected per_run or all_or_nothing, found 'best_of'"),
+        "{}",
+        text(&out.stderr)
+    );
 }

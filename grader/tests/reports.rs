@@ -44,6 +44,8 @@ fn run_with_reports() -> PathBuf {
         &path("suite.yml"),
         "--repeat",
         "2",
+        "--seed",
+        "1",
         "--json",
         &path("report.json"),
         "--junit",
@@ -179,6 +181,9 @@ fn partitions_merge_into_the_whole_run() {
         "1-4",
         "--repeat",
         "3",
+        // Every part must draw the same seeds as the whole run.
+        "--seed",
+        "100",
     ];
     let whole = grader(&[&common[..], &["--json", &path("whole.json")]].concat());
     assert_eq!(whole.status.code(), Some(0));

@@ -11,6 +11,7 @@
 //! belong to the node and die with it, and its RNG is the world's.
 
 mod clock;
+mod cpu;
 mod failure;
 mod node;
 mod rng;
@@ -19,6 +20,7 @@ mod trace;
 pub(crate) mod world;
 
 pub use clock::virtual_now;
+pub use cpu::cpu_time;
 pub use failure::Failure;
 pub use node::{Node, NodeId};
 pub use rng::WorldRng;

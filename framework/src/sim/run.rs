@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures::FutureExt;
 
 use super::clock;
+use super::cpu::cpu_time;
 use super::node::{install_panic_hook, panic_report};
 use super::{Event, Failure, World};
 
@@ -36,6 +37,8 @@ pub struct RunOutcome {
     pub result: Result<(), Failure>,
     /// Virtual time the test took.
     pub virtual_time: Duration,
+    /// CPU time the run used (see [`super::cpu_time`]).
+    pub cpu_time: Duration,
     /// Hash of the ordered network events: same seed, same hash.
     pub trace_hash: u64,
     /// RPCs sent (counted at send time, dropped ones included).
@@ -72,6 +75,7 @@ where
         .build()
         .expect("a current-thread runtime always builds");
     let limit = settings.time_limit;
+    let cpu_before = cpu_time();
     let (result, world) = runtime.block_on(async {
         let world = World::new(settings.seed);
         let _clock = clock::enter(&world);
@@ -92,6 +96,7 @@ where
         let result = result.and_then(|()| world.failure().map_or(Ok(()), Err));
         (result, world)
     });
+    let cpu_time = cpu_time() - cpu_before;
     let virtual_time = runtime.block_on(async { world.now() });
     let (rpcs, bytes) = world.net().totals();
     let (trace_hash, events) = {
@@ -106,6 +111,7 @@ where
         warnings,
         result,
         virtual_time,
+        cpu_time,
         trace_hash,
         rpcs,
         bytes,

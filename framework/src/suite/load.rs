@@ -51,6 +51,7 @@ const SUITE_KEYS: &[&str] = &[
     "lab",
     "title",
     "seed",
+    "repeat",
     "scoring",
     "time_limit",
     "wall_timeout",
@@ -325,7 +326,7 @@ impl Checker<'_> {
             .get("title")
             .and_then(|v| self.string(&[key("title")], v, "a title"));
         let seed = match root.get("seed") {
-            None => Some(0),
+            None => Some(None),
             Some(v) => {
                 let seed = v.as_u64();
                 if seed.is_none() {
@@ -334,7 +335,26 @@ impl Checker<'_> {
                         format!("expected a non-negative integer, found {}", describe(v)),
                     );
                 }
-                seed
+                seed.map(Some)
+            }
+        };
+        let repeat = match root.get("repeat") {
+            None => Some(1),
+            Some(v) => {
+                let repeat = v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|&n| n >= 1);
+                if repeat.is_none() {
+                    self.at_node(
+                        &[key("repeat")],
+                        format!(
+                            "expected a positive number of seeds per test, found {}",
+                            describe(v)
+                        ),
+                    );
+                }
+                repeat
             }
         };
         let limits = self.limits(&[], &root, TestLimits::default());
@@ -400,6 +420,7 @@ impl Checker<'_> {
             lab: lab?,
             title,
             seed: seed?,
+            repeat: repeat?,
             scoring: scoring?,
             tests: cases,
         })

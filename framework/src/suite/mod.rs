@@ -7,7 +7,8 @@
 //!
 //! ```yaml
 //! lab: raft
-//! seed: 0              # mixed into every test's seed (optional)
+//! seed: 0              # pins every test's seed (optional; fresh by default)
+//! repeat: 3            # seeds per test when the grader is not told (optional; 1)
 //! time_limit: 120s     # virtual time per test (optional; 120s)
 //! wall_timeout: 60s    # wall-clock time per test run (optional; 60s)
 //! memory_limit: 2GiB   # resident memory per test run (optional; 2GiB)
@@ -51,8 +52,13 @@ pub struct Suite {
     pub lab: String,
     /// A title for reports, if the file gives one.
     pub title: Option<String>,
-    /// Mixed into every test's default seed.
-    pub seed: u64,
+    /// The suite's `seed:`, if it sets one: it pins every test's seed
+    /// (see [`Suite::default_seed`]); without it, the grader draws fresh
+    /// seeds for every run.
+    pub seed: Option<u64>,
+    /// Seeds per test when the grader is not given `--repeat` (`repeat:`,
+    /// default 1).
+    pub repeat: u32,
     /// How a test run on several seeds scores.
     pub scoring: Scoring,
     /// The tests, in order; test `n` is `tests[n - 1]`.
@@ -98,7 +104,7 @@ impl Default for TestLimits {
     }
 }
 
-/// How a test that runs on several seeds (`--repeat`) scores.
+/// How a test that runs on several seeds (`repeat:`, `--repeat`) scores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scoring {
     /// Its points only if every run passed (the default).
@@ -113,12 +119,14 @@ impl Suite {
         self.tests.iter().map(|t| t.points).sum()
     }
 
-    /// The seed a test runs with unless one is given: derived from the
-    /// suite's lab and seed and the test's name, so it is stable when tests
-    /// are added, removed or reordered.
+    /// A deterministic seed for a test: derived from the suite's lab, its
+    /// `seed:` (0 without one) and the test's name, so it is stable when
+    /// tests are added, removed or reordered. The grader uses it when the
+    /// suite sets `seed:`; the kit's own tests use it to pin their runs.
     pub fn default_seed(&self, test: &TestCase) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let text = format!("{}\u{0}{}\u{0}{}", self.lab, self.seed, test.name);
+        let seed = self.seed.unwrap_or(0);
+        let text = format!("{}\u{0}{seed}\u{0}{}", self.lab, test.name);
         for b in text.bytes() {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);

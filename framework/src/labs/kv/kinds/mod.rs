@@ -45,6 +45,11 @@ const MAX_OP_MS: ParamSpec = ParamSpec::int(
     100_000,
     "the most each operation may take on average, in virtual milliseconds",
 );
+const MAX_OP_CPU: ParamSpec = ParamSpec::millis(
+    "max_op_cpu",
+    5,
+    "the most CPU time each operation may take on average (the whole cluster's; generous, as machines differ)",
+);
 
 const GENERIC: &[ParamSpec] = &[
     servers(5),
@@ -88,6 +93,7 @@ const SPEED: &[ParamSpec] = &[
     servers(3),
     ops(1000),
     MAX_OP_MS,
+    MAX_OP_CPU,
     max_raft_state(-1),
     LOG_FACTOR,
     CHECK_TIMEOUT,

@@ -11,7 +11,7 @@ use tokio::time::{Instant, sleep, timeout};
 use super::common::{check, check_sizes, cluster, expect, wait_for_leader, within};
 use super::generic::check_appends;
 use crate::labs::kv::{KvClerk, KvCluster, KvServer};
-use crate::sim::Failure;
+use crate::sim::{self, Failure};
 use crate::suite::TestEnv;
 use crate::{ensure, fail};
 
@@ -361,17 +361,20 @@ pub async fn one_partition<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), 
     check(&env, &c)
 }
 
-/// Sequential appends must commit faster than one per heartbeat.
+/// Sequential appends must commit faster than one per heartbeat, and
+/// without burning CPU time that the paused clock would not show.
 pub async fn speed<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, false);
     let client = c.make_client(0, &c.all());
     let ops = env.params.usize("ops");
     client.get("x").await;
     let started = Instant::now();
+    let cpu_started = sim::cpu_time();
     for i in 0..ops {
         client.append("x", &format!("x 0 {i} y")).await;
     }
     let took = started.elapsed();
+    let cpu_per_op = (sim::cpu_time() - cpu_started) / ops as u32;
     let value = client.get("x").await;
     check_appends(0, &value, ops)?;
     let per_op = took / ops as u32;
@@ -379,6 +382,11 @@ pub async fn speed<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure>
     ensure!(
         per_op <= max,
         "operations too slow: {ops} appends took {took:?} of virtual time, {per_op:?} each; at most {max:?} each allowed (replication must start at once, not at the next heartbeat)"
+    );
+    let max_cpu = env.params.duration("max_op_cpu");
+    ensure!(
+        cpu_per_op <= max_cpu,
+        "operations use too much CPU: {ops} appends took {cpu_per_op:?} of CPU time each; at most {max_cpu:?} each allowed (virtual time does not show computation: look for busy work per operation)"
     );
     check_sizes(&env, &c)?;
     check(&env, &c)
