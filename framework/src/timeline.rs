@@ -153,29 +153,17 @@ pub fn svg(events: &[Event], last: usize, caption: &str) -> String {
             }
             EventKind::Fail { rpc } => {
                 if let Some(r) = rpcs.get(rpc) {
-                    let _ = writeln!(
-                        out,
-                        r##"<text x="{}" y="{}" fill="#c00">{} failed</text>"##,
-                        x(&r.from) + 4,
-                        y(row) + 3,
-                        escape(r.method)
-                    );
+                    note(&mut out, (x(&r.from), y(row)), "#c00", r.method, "failed");
                 }
             }
-            EventKind::Held { rpc } | EventKind::Released { rpc } => {
+            EventKind::Held { rpc } => {
                 if let Some(r) = rpcs.get(rpc) {
-                    let what = if matches!(event.kind, EventKind::Held { .. }) {
-                        "held"
-                    } else {
-                        "released"
-                    };
-                    let _ = writeln!(
-                        out,
-                        r##"<text x="{}" y="{}" fill="#a60">{} {what}</text>"##,
-                        x(&r.from) + 4,
-                        y(row) + 3,
-                        escape(r.method)
-                    );
+                    note(&mut out, (x(&r.from), y(row)), "#a60", r.method, "held");
+                }
+            }
+            EventKind::Released { rpc } => {
+                if let Some(r) = rpcs.get(rpc) {
+                    note(&mut out, (x(&r.from), y(row)), "#a60", r.method, "released");
                 }
             }
             EventKind::Crash { node } => marker(&mut out, x(node), y(row), "#c00", "crash"),
@@ -184,6 +172,18 @@ pub fn svg(events: &[Event], last: usize, caption: &str) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+/// A word on what became of a call (`failed`, `held`), beside its caller's
+/// lane at `at`.
+fn note(out: &mut String, at: (usize, usize), color: &str, method: &str, what: &str) {
+    let _ = writeln!(
+        out,
+        r##"<text x="{}" y="{}" fill="{color}">{} {what}</text>"##,
+        at.0 + 4,
+        at.1 + 3,
+        escape(method)
+    );
 }
 
 /// Lane numbers by node name, in name order.
