@@ -14,4 +14,5 @@ pub mod net;
 pub mod persister;
 pub mod sim;
 pub mod suite;
+mod sync;
 pub mod timeline;

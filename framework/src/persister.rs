@@ -14,7 +14,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::sim::world::lock;
+use crate::sync::lock;
 
 /// A server's durable storage. Cloning is cheap; clones share the storage
 /// (use [`Persister::copy`] for an independent one).

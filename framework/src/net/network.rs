@@ -5,6 +5,7 @@ use super::hold::{Hold, HoldState, Leg};
 use super::host::WeakHost;
 use super::stall::StallWatch;
 use super::{ClientEnd, Faults, Held, Latency, Server};
+use crate::sync::lock;
 
 /// The harness's handle on the emulated network (one per world, at
 /// [`crate::sim::World::net`]). Cloning is cheap; clones are the same network.
@@ -246,10 +247,4 @@ impl Network {
         let state = self.state();
         (state.rpcs, state.bytes)
     }
-}
-
-/// Locks a mutex, ignoring poisoning: a panic in a student task is reported
-/// as a failure of its own, and the network must stay usable for the report.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

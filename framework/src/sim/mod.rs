@@ -17,7 +17,7 @@ mod node;
 mod rng;
 mod run;
 mod trace;
-pub(crate) mod world;
+mod world;
 
 pub use clock::virtual_now;
 pub use cpu::cpu_time;

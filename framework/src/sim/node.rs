@@ -9,8 +9,8 @@ use futures::FutureExt;
 use tokio::task::{AbortHandle, JoinHandle};
 use tracing::Instrument;
 
-use super::world::lock;
 use super::{EventKind, Failure, World, WorldRng};
+use crate::sync::lock;
 
 /// A node's number, unique within its world (a restart gets a new one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

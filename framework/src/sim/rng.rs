@@ -3,6 +3,8 @@ use std::sync::{Arc, Mutex};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::sync::lock;
+
 /// A handle to the world's one random number generator.
 ///
 /// Every clone draws from the same ChaCha8 stream, seeded from the test's
@@ -32,7 +34,7 @@ impl WorldRng {
     fn with<T>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
         // A panic elsewhere while holding the lock cannot leave the generator
         // in a torn state, so a poisoned lock is still usable.
-        let mut rng = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rng = lock(&self.0);
         f(&mut rng)
     }
 }

@@ -7,6 +7,7 @@ use tokio::time::Instant;
 
 use super::{Event, EventKind, Failure, Node, Trace, WorldRng};
 use crate::net::{Host, Network};
+use crate::sync::lock;
 
 /// The shared state of one test's world: seed, RNG, clock origin, network,
 /// trace, and the first failure anything in it reported.
@@ -164,10 +165,4 @@ impl Inner {
             self.failed.notify_waiters();
         }
     }
-}
-
-/// Locks a mutex, ignoring poisoning: a panic in a student task is reported
-/// as a failure of its own, and the world's state stays usable for the report.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -8,8 +8,8 @@ use crate::linearizability::formats::json::kv_to_json;
 use crate::linearizability::models::kv::{KvModel, KvOutput};
 use crate::linearizability::report::Report;
 use crate::linearizability::{CheckOptions, HistoryBuilder, Verdict, check};
-use crate::sim::world::lock;
 use crate::sim::{Failure, World};
+use crate::sync::lock;
 use crate::{ensure, fail};
 
 /// The checker's report of a failing history, in the test's artifacts.

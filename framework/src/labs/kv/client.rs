@@ -7,7 +7,7 @@ use super::KvClerk;
 use super::cluster::SharedHistory;
 use crate::linearizability::models::kv::{KvInput, KvOutput};
 use crate::sim::World;
-use crate::sim::world::lock;
+use crate::sync::lock;
 
 /// A clerk, recorded. Operations that never return (the test stops waiting)
 /// stay open in the history: their outcome is unknown.

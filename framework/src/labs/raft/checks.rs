@@ -9,7 +9,7 @@ use tokio::time::{Instant, sleep};
 use super::applied::Shown;
 use super::{Cluster, Raft};
 use crate::sim::Failure;
-use crate::sim::world::lock;
+use crate::sync::lock;
 use crate::{ensure, fail};
 
 impl<R: Raft> Cluster<R> {

@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use super::applied::Applied;
 use super::{ApplyMsg, Raft};
 use crate::labs::hosts::Hosts;
-use crate::sim::world::lock;
 use crate::sim::{Failure, World};
+use crate::sync::lock;
 
 /// The harness's time limits, all in virtual time (the classic values are
 /// the defaults; suites can change them).
