@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use framework::suite::{Kind, ParamSpec, Registry, TestEnv, parse, select};
+use framework::suite::{Kind, Param, ParamSpec, Registry, TestEnv, parse, select};
 use futures::FutureExt;
 
 fn pass(
@@ -13,13 +13,12 @@ fn pass(
     async { Ok(()) }.boxed_local()
 }
 
-const ELECTION_PARAMS: &[ParamSpec] = &[
-    ParamSpec::int("servers", 3, 1, 15, "how many servers"),
-    ParamSpec::bool("unreliable", false, "drop and delay RPCs"),
-    ParamSpec::millis("settle", 1000, "pause before checking"),
-];
+const SERVERS: Param<usize> = Param::count("servers", 3, 1, 15, "how many servers");
+const UNRELIABLE: Param<bool> = Param::flag("unreliable", false, "drop and delay RPCs");
+const SETTLE: Param<Duration> = Param::millis("settle", 1000, "pause before checking");
+const ELECTION_PARAMS: &[ParamSpec] = &[SERVERS.spec(), UNRELIABLE.spec(), SETTLE.spec()];
 
-const AGREE_PARAMS: &[ParamSpec] = &[ParamSpec::int("servers", 3, 1, 15, "how many servers")];
+const AGREE_PARAMS: &[ParamSpec] = &[SERVERS.spec()];
 
 fn registry() -> Registry {
     Registry::new([
@@ -87,12 +86,12 @@ tests:
         (first.number, first.name.as_str(), first.kind.name),
         (1, "Initial election", "initial_election")
     );
-    assert_eq!(first.params.int("servers"), 5, "suite default");
-    assert!(first.params.bool("unreliable"));
-    assert_eq!(first.params.duration("settle"), Duration::from_secs(2));
+    assert_eq!(first.params.get(&SERVERS), 5, "suite default");
+    assert!(first.params.get(&UNRELIABLE));
+    assert_eq!(first.params.get(&SETTLE), Duration::from_secs(2));
     assert_eq!(first.limits.time_limit, Duration::from_secs(120));
     assert_eq!(
-        second.params.int("servers"),
+        second.params.get(&SERVERS),
         3,
         "a test's own value beats the default"
     );

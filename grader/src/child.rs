@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use framework::labs::Student;
+use framework::labs::Submission;
 use framework::suite::load;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::Writer;
@@ -22,7 +22,7 @@ use crate::handshake::Handshake;
 use crate::{EXIT_BAD_INPUT, EXIT_PASSED};
 
 /// Runs the child for student bundle `S`; returns the exit status.
-pub fn child<S: Student>(args: &ChildArgs) -> u8 {
+pub fn child<S: Submission>(args: &ChildArgs) -> u8 {
     // First of all, before the student's code can run.
     let (handshake, key) = match Handshake::receive() {
         Ok(received) => received,

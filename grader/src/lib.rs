@@ -1,7 +1,7 @@
 //! The command-line grader: runs YAML suites against a student's code,
 //! scores them and reports.
 //!
-//! It is generic over the [`Student`] bundle, so the same program grades the
+//! It is generic over the [`Submission`] bundle, so the same program grades the
 //! reference solution (the `grader` binary) or any other implementation of
 //! the lab traits. Each test run happens in a child process of the grader
 //! (the same program, `grader __child`), watched for time, memory and
@@ -29,7 +29,7 @@ mod summary;
 use std::process::ExitCode;
 
 use clap::Parser;
-use framework::labs::Student;
+use framework::labs::Submission;
 
 pub use report::{SuiteReport, TestReport, TestScore};
 
@@ -41,7 +41,7 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// Parses the command line and runs the grader for student bundle `S`.
-pub fn main<S: Student>() -> ExitCode {
+pub fn main<S: Submission>() -> ExitCode {
     let cli = cli::Cli::parse();
     let registry = framework::labs::registry::<S>;
     ExitCode::from(match cli.command() {

@@ -35,8 +35,8 @@ pub mod raft;
 /// The reference implementations, as a bundle for the grader.
 pub struct Reference;
 
-impl framework::labs::Student for Reference {
-    type Raft = raft::Raft;
-    type KvServer = kv::Server;
-    type KvClerk = kv::Clerk;
+impl framework::labs::Submission for Reference {
+    fn labs(labs: &mut framework::labs::Labs) {
+        labs.raft::<raft::Raft>().kv::<kv::Server, kv::Clerk>();
+    }
 }

@@ -95,7 +95,7 @@ fn a_clerk_stays_usable_after_its_caller_abandons_an_operation() {
         // The leader in a minority, the clerk reaching only that minority:
         // the next put cannot complete, and its caller gives up.
         let (majority, minority) = cluster.make_partition();
-        cluster.partition(&majority, &minority);
+        cluster.partition(&[&majority, &minority]);
         cluster.connect_client(&client, &minority);
         if timeout(Duration::from_secs(2), client.put("k", "lost"))
             .await
@@ -103,7 +103,7 @@ fn a_clerk_stays_usable_after_its_caller_abandons_an_operation() {
         {
             fail!("a put completed in the minority {minority:?}");
         }
-        cluster.connect_all();
+        cluster.heal();
         cluster.connect_client(&client, &cluster.all());
         sleep(Duration::from_secs(1)).await;
         client.append("k", "b").await;

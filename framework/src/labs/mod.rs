@@ -1,27 +1,128 @@
-//! One module per lab: its contract (the traits a student implements) and
-//! its harness (cluster control and checks), plus its test kinds.
+//! One module per lab: its contract (the traits a student implements), its
+//! harness (cluster control and checks) and its test kinds; and what every
+//! lab's harness is built on.
+//!
+//! # The shared harness
+//!
+//! - [`group`]: a replica group of servers, with one vocabulary for every
+//!   lab (start, crash, connect, disconnect, partition, heal, client ends),
+//!   leader detection through the lab's [`group::Leadership`], counters and
+//!   size bounds; [`links`]: which host reaches which server, shared by
+//!   every group of a world, so ends can cross groups.
+//! - [`recorded`] and [`history`]: any clerk's operations, recorded with
+//!   virtual call and return times; [`check`]: the linearizability check of
+//!   such a history against the lab's model, with the Illegal / Unknown
+//!   policy and the report files.
+//! - [`params`]: the parameters many kinds share, typed
+//!   ([`crate::suite::Param`]); [`wait`]: bounds in virtual time.
+//! - Registration: a [`Submission`] lists the labs it implements through
+//!   [`Labs`]; the tests of a lab it does not list fail at once with "lab …
+//!   is not implemented".
+//!
+//! # How to add a lab
+//!
+//! The key/value lab (`kv`) is the example throughout.
+//!
+//! 1. **Contract** (`labs/<lab>/contract.rs`): the traits the student
+//!    implements, documented with their rules (what returns at once, what
+//!    persists, what the harness calls and when). `kv`: [`kv::KvServer`],
+//!    [`kv::KvClerk`].
+//! 2. **Fixture** (`labs/<lab>/cluster.rs`): the lab's cluster on one or
+//!    more [`group::Group`]s sharing one [`links::Links`]; it says how to
+//!    start a server (`Group::start_with`) and how to read its leadership,
+//!    and makes recorded clients ([`recorded::Recorded`] into a
+//!    [`history::History`]). `kv`: [`kv::KvCluster`] derefs to its group, so
+//!    kinds write `c.crash(i)`, `c.partition(&[&a, &b])`.
+//! 3. **Model**: if clients are checked, a [`crate::linearizability::Model`]
+//!    and its [`check::CheckedModel`] (the output of a pending operation,
+//!    the history's JSON form). `kv`: the checker's `KvModel`.
+//! 4. **Kinds** (`labs/<lab>/kinds/`): async test functions generic over
+//!    the lab's traits, their parameters as [`crate::suite::Param`]
+//!    constants (shared ones from [`params`]), and one
+//!    `lab_kinds! { lab: "kv", types: <S: KvServer, C: KvClerk>, … }` table
+//!    (see [`declare`]) that defines `kinds::<S, C>()` and `missing()`.
+//! 5. **Registration**: a method on [`Labs`] (`Labs::kv::<S, C>()`) and a
+//!    row in `LABS` below. Existing submissions keep compiling: they simply
+//!    do not call the new method, and its tests fail as not implemented.
+//! 6. **Suite** (`config/<lab>_lab_test.yml`): the classic tests by name and
+//!    in order, with points; load it in the root crate's `tests/suites.rs`
+//!    so that a bad parameter fails CI.
+//! 7. **Reference solution** in `student/`, registered in its
+//!    `Submission`; it must pass the suite on every seed.
+//! 8. **Mutants** (`tests/fixtures/mutants`): one-bug copies of the
+//!    reference, each with a test that it fails with its symptom.
+//! 9. **Student guide**: what to implement, each test and what it checks,
+//!    how to replay and read a failure.
 
-mod hosts;
+pub mod check;
+pub(crate) mod declare;
+pub mod group;
+pub mod history;
 pub mod kv;
+pub mod links;
+pub mod params;
 pub mod raft;
-mod unimplemented;
+pub mod recorded;
+pub mod wait;
 
-pub use unimplemented::Unimplemented;
+use std::collections::BTreeMap;
 
-use crate::suite::Registry;
+use crate::suite::{Kind, Registry};
 
-/// A student's submission: one type per lab trait. The framework is generic
-/// over it and never names the student crate; the grader supplies it.
-pub trait Student: 'static {
-    /// The Raft peer (lab `raft`).
-    type Raft: raft::Raft;
-    /// The key/value server (lab `kv`).
-    type KvServer: kv::KvServer;
-    /// The key/value clerk (lab `kv`).
-    type KvClerk: kv::KvClerk;
+/// A student's submission: it lists the labs it implements, with its types
+/// for each. The framework is generic over it and never names the student
+/// crate; the grader supplies it.
+///
+/// ```ignore
+/// impl Submission for Reference {
+///     fn labs(labs: &mut Labs) {
+///         labs.raft::<raft::Raft>().kv::<kv::Server, kv::Clerk>();
+///     }
+/// }
+/// ```
+pub trait Submission: 'static {
+    /// Registers every lab the submission implements.
+    fn labs(labs: &mut Labs);
 }
 
-/// Every test kind of every lab, for the student bundle `S`.
-pub fn registry<S: Student>() -> Registry {
-    Registry::new(raft::kinds::<S>().into_iter().chain(kv::kinds::<S>()))
+/// The labs a submission implements, each with its kinds run on the
+/// submission's types.
+#[derive(Default)]
+pub struct Labs {
+    kinds: BTreeMap<&'static str, Vec<Kind>>,
+}
+
+impl Labs {
+    /// The Raft lab, implemented by `R`.
+    pub fn raft<R: raft::Raft>(&mut self) -> &mut Self {
+        self.kinds.insert("raft", raft::kinds::kinds::<R>());
+        self
+    }
+
+    /// The key/value lab, implemented by server `S` and clerk `C`.
+    pub fn kv<S: kv::KvServer, C: kv::KvClerk>(&mut self) -> &mut Self {
+        self.kinds.insert("kv", kv::kinds::kinds::<S, C>());
+        self
+    }
+
+    /// The labs registered so far, in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.kinds.keys().copied().collect()
+    }
+}
+
+/// Every lab of the kit, and its kinds for a submission that does not
+/// implement it.
+const LABS: &[(&str, fn() -> Vec<Kind>)] =
+    &[("raft", raft::kinds::missing), ("kv", kv::kinds::missing)];
+
+/// Every test kind of every lab, for submission `S`: its own labs' kinds
+/// run on its types, the others fail as not implemented.
+pub fn registry<S: Submission>() -> Registry {
+    let mut labs = Labs::default();
+    S::labs(&mut labs);
+    Registry::new(
+        LABS.iter()
+            .flat_map(|&(lab, missing)| labs.kinds.remove(lab).unwrap_or_else(missing)),
+    )
 }

@@ -41,7 +41,7 @@ use crate::sim::{self, RunOutcome, RunSettings};
 
 pub use kind::{Kind, Registry, TestEnv, TestFn};
 pub use load::{LoadErrors, SuiteError, load, parse};
-pub use params::{ParamSpec, ParamType, Params, Value};
+pub use params::{FromValue, Param, ParamSpec, ParamType, Params, Value};
 pub use positions::{Position, Positions, Step};
 pub use select::select;
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 /// A parameter's type, with the range it must fall in.
@@ -147,45 +148,148 @@ impl Params {
         self.values.insert(name, value);
     }
 
-    fn get(&self, name: &str) -> Value {
-        *self
+    /// The value of parameter `param`. Panics if the test's kind did not
+    /// declare it: that is a bug in the kind, never in a suite.
+    pub fn get<T: FromValue>(&self, param: &Param<T>) -> T {
+        let name = param.spec.name;
+        let value = *self
             .values
             .get(name)
-            .unwrap_or_else(|| panic!("parameter {name} is not declared by this test's kind"))
-    }
-
-    /// An integer parameter. Panics if the kind did not declare it as one:
-    /// that is a bug in the kind, never in a suite.
-    pub fn int(&self, name: &str) -> i64 {
-        match self.get(name) {
-            Value::Int(i) => i,
-            other => panic!("parameter {name} is {other:?}, not an integer"),
-        }
-    }
-
-    /// An integer parameter that the kind declared with `min >= 0`.
-    pub fn usize(&self, name: &str) -> usize {
-        usize::try_from(self.int(name)).unwrap_or_else(|_| panic!("parameter {name} is negative"))
-    }
-
-    /// A boolean parameter.
-    pub fn bool(&self, name: &str) -> bool {
-        match self.get(name) {
-            Value::Bool(b) => b,
-            other => panic!("parameter {name} is {other:?}, not a boolean"),
-        }
-    }
-
-    /// A duration parameter.
-    pub fn duration(&self, name: &str) -> Duration {
-        match self.get(name) {
-            Value::Duration(d) => d,
-            other => panic!("parameter {name} is {other:?}, not a duration"),
-        }
+            .unwrap_or_else(|| panic!("parameter {name} is not declared by this test's kind"));
+        T::from_value(value)
+            .unwrap_or_else(|| panic!("parameter {name} is {value:?}, not of its declared type"))
     }
 
     /// Every parameter and its value, by name.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, Value)> + '_ {
         self.values.iter().map(|(k, v)| (*k, *v))
+    }
+}
+
+/// A parameter with its Rust type: kinds declare their parameters as
+/// `Param` constants and read them with [`Params::get`], so that a misspelt
+/// parameter is a compile error. Its [`ParamSpec`] goes in the kind's list.
+#[derive(Debug)]
+pub struct Param<T> {
+    spec: ParamSpec,
+    ty: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Param<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Param<T> {}
+
+impl<T> Param<T> {
+    const fn new(spec: ParamSpec) -> Self {
+        Param {
+            spec,
+            ty: PhantomData,
+        }
+    }
+
+    /// The declaration, for a kind's parameter list.
+    pub const fn spec(self) -> ParamSpec {
+        self.spec
+    }
+
+    /// The parameter's name in a suite.
+    pub const fn name(self) -> &'static str {
+        self.spec.name
+    }
+}
+
+impl Param<usize> {
+    /// A count in `min..=max` (`min` at least 0).
+    pub const fn count(
+        name: &'static str,
+        default: i64,
+        min: i64,
+        max: i64,
+        doc: &'static str,
+    ) -> Self {
+        assert!(min >= 0, "a count cannot be negative");
+        Param::new(ParamSpec::int(name, default, min, max, doc))
+    }
+
+    /// The same count with another default, for one kind.
+    pub const fn with_default(self, default: i64) -> Self {
+        let mut spec = self.spec;
+        spec.default = Value::Int(default);
+        Param::new(spec)
+    }
+}
+
+impl Param<Option<usize>> {
+    /// A size in bytes up to `max`, or -1 for none.
+    pub const fn optional(name: &'static str, default: i64, max: i64, doc: &'static str) -> Self {
+        Param::new(ParamSpec::int(name, default, -1, max, doc))
+    }
+
+    /// The same size with another default, for one kind.
+    pub const fn with_default(self, default: i64) -> Self {
+        let mut spec = self.spec;
+        spec.default = Value::Int(default);
+        Param::new(spec)
+    }
+}
+
+impl Param<bool> {
+    /// A switch.
+    pub const fn flag(name: &'static str, default: bool, doc: &'static str) -> Self {
+        Param::new(ParamSpec::bool(name, default, doc))
+    }
+}
+
+impl Param<Duration> {
+    /// A duration, with its default in milliseconds.
+    pub const fn millis(name: &'static str, default_ms: u64, doc: &'static str) -> Self {
+        Param::new(ParamSpec::millis(name, default_ms, doc))
+    }
+}
+
+/// The Rust types a parameter's value can be read as.
+pub trait FromValue: Sized {
+    /// The value as this type, if it is one.
+    fn from_value(value: Value) -> Option<Self>;
+}
+
+impl FromValue for bool {
+    fn from_value(value: Value) -> Option<Self> {
+        match value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for usize {
+    fn from_value(value: Value) -> Option<Self> {
+        match value {
+            Value::Int(i) => usize::try_from(i).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Negative means none (`max_raft_state: -1`).
+impl FromValue for Option<usize> {
+    fn from_value(value: Value) -> Option<Self> {
+        match value {
+            Value::Int(i) => Some(usize::try_from(i).ok()),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for Duration {
+    fn from_value(value: Value) -> Option<Self> {
+        match value {
+            Value::Duration(d) => Some(d),
+            _ => None,
+        }
     }
 }

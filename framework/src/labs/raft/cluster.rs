@@ -3,6 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,7 +11,8 @@ use tokio::sync::mpsc;
 
 use super::applied::Applied;
 use super::{ApplyMsg, Raft};
-use crate::labs::hosts::Hosts;
+use crate::labs::group::Group;
+use crate::labs::links::Links;
 use crate::sim::{Failure, World};
 use crate::sync::lock;
 
@@ -50,22 +52,32 @@ pub enum ApplyMode {
 /// The classic applier snapshots when `(index + 1)` is a multiple of this.
 pub const SNAPSHOT_INTERVAL: u64 = 10;
 
-/// A cluster of `n` Raft peers named `raft-0` … `raft-{n-1}`.
+/// A cluster of `n` Raft peers named `raft-0` … `raft-{n-1}`: one
+/// [`Group`] of peers, and what the checks watch (what each peer applied,
+/// who led which term).
 ///
 /// Every method takes `&self`, so a test can drive several clients at once
-/// with `join!` on one task. A peer's own tasks run on its node.
+/// with `join!` on one task. A peer's own tasks run on its node. The
+/// group's vocabulary (connect, disconnect, cut, crash, …) is the
+/// cluster's too, through `Deref`.
 pub struct Cluster<R: Raft> {
     world: World,
-    n: usize,
     mode: ApplyMode,
     pub(crate) limits: Limits,
-    hosts: Hosts<R>,
-    connected: RefCell<Vec<bool>>,
+    group: Group<R>,
     pub(crate) applied: Arc<Mutex<Applied>>,
     /// Where `one()` starts looking for a leader next (round robin).
     pub(crate) next_start: Cell<usize>,
     /// Who has been seen leading each term (election safety: one at most).
     pub(crate) leaders: RefCell<BTreeMap<u64, usize>>,
+}
+
+impl<R: Raft> Deref for Cluster<R> {
+    type Target = Group<R>;
+
+    fn deref(&self) -> &Group<R> {
+        &self.group
+    }
 }
 
 impl<R: Raft> Cluster<R> {
@@ -83,11 +95,9 @@ impl<R: Raft> Cluster<R> {
         world.set_stat("servers", n as u64);
         let cluster = Cluster {
             world: world.clone(),
-            n,
             mode,
             limits,
-            hosts: Hosts::new(world, "raft", n),
-            connected: RefCell::new(vec![false; n]),
+            group: Group::new(&Links::new(world), "raft", n, R::state),
             applied: Arc::new(Mutex::new(Applied::new(n))),
             next_start: Cell::new(0),
             leaders: RefCell::new(BTreeMap::new()),
@@ -101,95 +111,44 @@ impl<R: Raft> Cluster<R> {
         cluster
     }
 
-    /// The number of peers.
-    pub fn n(&self) -> usize {
-        self.n
-    }
-
     /// The world the cluster lives in.
     pub fn world(&self) -> &World {
         &self.world
     }
 
-    /// Peer `i`'s name on the network (the node its calls come from).
-    pub fn name(&self, i: usize) -> String {
-        self.hosts.name(i)
-    }
-
     /// Peer `i`, if it is running.
     pub fn raft(&self, i: usize) -> Option<Arc<R>> {
-        self.hosts.get(i)
-    }
-
-    /// Whether peer `i` is connected.
-    pub fn is_connected(&self, i: usize) -> bool {
-        self.connected.borrow()[i]
-    }
-
-    /// Whether peer `i` is running (started and not crashed).
-    pub fn is_up(&self, i: usize) -> bool {
-        self.hosts.is_up(i)
-    }
-
-    /// Connects peer `i` to every connected peer (both directions).
-    pub fn connect(&self, i: usize) {
-        let mut connected = self.connected.borrow_mut();
-        connected[i] = true;
-        for j in (0..self.n).filter(|&j| connected[j]) {
-            self.hosts.set_link(i, j, true);
-        }
-    }
-
-    /// Cuts peer `i` off from every peer (both directions).
-    pub fn disconnect(&self, i: usize) {
-        self.connected.borrow_mut()[i] = false;
-        for j in 0..self.n {
-            self.hosts.set_link(i, j, false);
-        }
-    }
-
-    /// Cuts the link between peers `i` and `j` (both directions), leaving
-    /// their other links as they are.
-    pub fn cut(&self, i: usize, j: usize) {
-        self.hosts.set_link(i, j, false);
-    }
-
-    /// Crashes peer `i` by the crash protocol (see [`crate::persister`]):
-    /// cut off, deleted from the network, its persister replaced by a copy,
-    /// its node's tasks aborted. Its saved state survives.
-    pub fn crash(&self, i: usize) {
-        self.disconnect(i);
-        self.hosts.crash(i);
+        self.group.get(i)
     }
 
     /// Starts a new incarnation of peer `i` (crashing the old one first)
     /// with fresh ends and a copy of what it saved. Like the classic
-    /// harness, it does not connect the peer: call [`Cluster::connect`].
+    /// harness, it does not connect the peer: call [`Group::connect`].
     pub fn start(&self, i: usize) {
-        self.crash(i);
-        let (node, ends, persister) = self.hosts.prepare(i);
-        {
-            let mut applied = lock(&self.applied);
-            applied.restart(i);
-            let snapshot = persister.read_snapshot();
-            if !snapshot.is_empty() {
-                if let Err(e) = applied.ingest_snapshot(i, &snapshot, None) {
-                    self.world.fail(Failure::new(e));
+        self.group.start_with(i, |node, ends, persister| {
+            {
+                let mut applied = lock(&self.applied);
+                applied.restart(i);
+                let snapshot = persister.read_snapshot();
+                if !snapshot.is_empty() {
+                    if let Err(e) = applied.ingest_snapshot(i, &snapshot, None) {
+                        self.world.fail(Failure::new(e));
+                    }
                 }
             }
-        }
-        let (apply_tx, apply_rx) = mpsc::channel(1);
-        let raft = Arc::new(R::make(node.clone(), ends, i, persister, apply_tx));
-        self.hosts
-            .host(i, raft.clone(), node.clone(), vec![raft.service()]);
-        node.spawn(consume_applies(
-            i,
-            self.mode,
-            raft.clone(),
-            apply_rx,
-            self.applied.clone(),
-            self.world.clone(),
-        ));
+            let (apply_tx, apply_rx) = mpsc::channel(1);
+            let raft = Arc::new(R::make(node.clone(), ends, i, persister, apply_tx));
+            node.spawn(consume_applies(
+                i,
+                self.mode,
+                raft.clone(),
+                apply_rx,
+                self.applied.clone(),
+                self.world.clone(),
+            ));
+            let services = vec![raft.service()];
+            (raft, services)
+        });
     }
 
     /// Makes the network reliable or not.
@@ -200,11 +159,6 @@ impl<R: Raft> Cluster<R> {
     /// Turns long reordering of replies on or off.
     pub fn set_long_reordering(&self, on: bool) {
         self.world.net().set_long_reordering(on);
-    }
-
-    /// RPCs that reached peer `i`'s handlers (its current incarnation).
-    pub fn rpc_count(&self, i: usize) -> u64 {
-        self.world.net().incoming(&self.hosts.name(i))
     }
 
     /// All RPCs sent so far.
@@ -219,7 +173,7 @@ impl<R: Raft> Cluster<R> {
 
     /// The largest Raft state any peer has saved.
     pub fn log_size(&self) -> usize {
-        self.hosts.max_raft_state_size()
+        self.group.max_raft_state_size()
     }
 }
 

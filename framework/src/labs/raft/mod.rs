@@ -6,9 +6,7 @@ mod applied;
 mod checks;
 mod cluster;
 mod contract;
+pub(crate) mod kinds;
 
 pub use cluster::{ApplyMode, Cluster, Limits, SNAPSHOT_INTERVAL};
 pub use contract::{ApplyMsg, ApplySender, Raft};
-mod kinds;
-
-pub use kinds::kinds;

@@ -1,119 +1,116 @@
 //! What every key/value kind shares: parameters, setup, checks.
 
-use std::future::Future;
 use std::time::Duration;
 
-use tokio::time::{sleep, timeout};
-
-use crate::labs::kv::check::check_history;
+use crate::ensure;
+use crate::labs::check::{CheckPolicy, check_history};
 use crate::labs::kv::{Client, KvClerk, KvCluster, KvServer};
+pub use crate::labs::params::{
+    CHECK_TIMEOUT, CRASH, ELECTION_TIMEOUT, FAIL_ON_UNKNOWN, PARTITIONS, ROUNDS, SERVERS,
+    UNRELIABLE,
+};
+pub use crate::labs::wait::within;
+use crate::linearizability::models::kv::KvModel;
 use crate::sim::Failure;
-use crate::suite::{ParamSpec, Params, TestEnv};
-use crate::{ensure, fail};
+use crate::suite::{Param, ParamSpec, TestEnv};
 
-pub const fn servers(default: i64) -> ParamSpec {
-    ParamSpec::int("servers", default, 3, 9, "the number of key/value servers")
-}
-pub const fn clients(default: i64) -> ParamSpec {
-    ParamSpec::int(
-        "clients",
-        default,
-        1,
-        100,
-        "the number of concurrent clients",
-    )
-}
-pub const fn max_raft_state(default: i64) -> ParamSpec {
-    ParamSpec::int(
-        "max_raft_state",
-        default,
-        -1,
-        1 << 30,
-        "snapshot when the Raft state nears this many bytes (-1: never snapshot)",
-    )
-}
-pub const UNRELIABLE: ParamSpec = ParamSpec::bool("unreliable", false, "delay and drop RPCs");
-pub const CRASH: ParamSpec = ParamSpec::bool(
-    "crash",
-    false,
-    "shut down and restart every server after each round",
+/// How many clients run at once.
+pub const CLIENTS: Param<usize> =
+    Param::count("clients", 1, 1, 100, "the number of concurrent clients");
+/// When servers snapshot (none: never).
+pub const MAX_RAFT_STATE: Param<Option<usize>> = Param::optional(
+    "max_raft_state",
+    -1,
+    1 << 30,
+    "snapshot when the Raft state nears this many bytes (-1: never snapshot)",
 );
-pub const PARTITIONS: ParamSpec = ParamSpec::bool(
-    "partitions",
-    false,
-    "repartition the servers at random while clients run",
-);
-pub const RANDOM_KEYS: ParamSpec = ParamSpec::bool(
+/// Whether clients use random keys.
+pub const RANDOM_KEYS: Param<bool> = Param::flag(
     "random_keys",
     false,
     "clients use random keys (and Puts) instead of one key each",
 );
-pub const ROUNDS: ParamSpec = ParamSpec::int("rounds", 3, 1, 1000, "rounds of client traffic");
-pub const ROUND_LENGTH: ParamSpec =
-    ParamSpec::millis("round_length", 5000, "how long clients run in each round");
-pub const ELECTION: ParamSpec = ParamSpec::millis(
-    "election_timeout",
-    1000,
-    "what the tests allow for an election (and leave between partitions)",
-);
-pub const OP_TIMEOUT: ParamSpec = ParamSpec::millis(
+/// How long clients run in each round of the generic test.
+pub const ROUND_LENGTH: Param<Duration> =
+    Param::millis("round_length", 5000, "how long clients run in each round");
+/// How long a single operation may take where a test bounds it.
+pub const OP_TIMEOUT: Param<Duration> = Param::millis(
     "op_timeout",
     10_000,
     "how long a single client operation may take where a test bounds it",
 );
-pub const CHECK_TIMEOUT: ParamSpec = ParamSpec::millis(
-    "check_timeout",
-    10_000,
-    "wall-clock time the linearizability checker may take on the history",
-);
-pub const FAIL_ON_UNKNOWN: ParamSpec = ParamSpec::bool(
-    "fail_on_unknown",
-    false,
-    "fail (rather than warn) when the checker cannot decide in time",
-);
-pub const LOG_FACTOR: ParamSpec = ParamSpec::int(
+/// How far the saved Raft state may exceed `max_raft_state`.
+pub const LOG_FACTOR: Param<usize> = Param::count(
     "log_factor",
     8,
     1,
     1000,
     "the saved Raft state may reach this many times max_raft_state",
 );
+/// The largest snapshot allowed (SnapshotSize-style tests).
+pub const MAX_SNAPSHOT: Param<usize> = Param::count(
+    "max_snapshot",
+    8000,
+    1,
+    1 << 30,
+    "the largest snapshot allowed, in bytes",
+);
 
-/// The most a saved snapshot may be (SnapshotSize-style tests).
-pub const fn max_snapshot(default: i64) -> ParamSpec {
-    ParamSpec::int(
-        "max_snapshot",
-        default,
-        1,
-        1 << 30,
-        "the largest snapshot allowed, in bytes",
-    )
+/// How many followers the scripted tests cut off before clients start.
+pub const DISCONNECTED: Param<usize> = Param::count(
+    "disconnected",
+    0,
+    0,
+    8,
+    "followers cut off before the clients start",
+);
+/// How many operations the test makes.
+pub const OPS: Param<usize> = Param::count(
+    "ops",
+    200,
+    1,
+    1_000_000,
+    "how many operations the test makes",
+);
+/// The most each operation may take on average, in virtual milliseconds.
+pub const MAX_OP_MS: Param<usize> = Param::count(
+    "max_op_ms",
+    33,
+    1,
+    100_000,
+    "the most each operation may take on average, in virtual milliseconds",
+);
+/// The most CPU time each operation may take on average.
+pub const MAX_OP_CPU: Param<Duration> = Param::millis(
+    "max_op_cpu",
+    5,
+    "the most CPU time each operation may take on average (the whole cluster's; generous, as machines differ)",
+);
+
+pub const fn servers(n: i64) -> ParamSpec {
+    SERVERS.with_default(n).spec()
 }
-
-/// `max_raft_state` as the servers take it.
-pub fn max_state(params: &Params) -> Option<usize> {
-    usize::try_from(params.int("max_raft_state")).ok()
+pub const fn max_raft_state(bytes: i64) -> ParamSpec {
+    MAX_RAFT_STATE.with_default(bytes).spec()
 }
 
 /// A cluster of `params.servers` servers.
 pub fn cluster<S: KvServer, C: KvClerk>(env: &TestEnv, unreliable: bool) -> KvCluster<S, C> {
     KvCluster::new(
         &env.world,
-        env.params.usize("servers"),
+        env.params.get(&SERVERS),
         unreliable,
-        max_state(&env.params),
+        env.params.get(&MAX_RAFT_STATE),
     )
 }
 
 /// The linearizability check every test with clients ends with.
 pub fn check<S: KvServer, C: KvClerk>(env: &TestEnv, c: &KvCluster<S, C>) -> Result<(), Failure> {
-    check_history(
-        &env.world,
-        &c.history,
-        &env.artifacts,
-        env.params.duration("check_timeout"),
-        env.params.bool("fail_on_unknown"),
-    )
+    let policy = CheckPolicy {
+        timeout: env.params.get(&CHECK_TIMEOUT),
+        fail_on_unknown: env.params.get(&FAIL_ON_UNKNOWN),
+    };
+    check_history(&KvModel, &env.world, &c.history, &env.artifacts, policy)
 }
 
 /// The saved Raft state must stay within `log_factor × max_raft_state`,
@@ -122,14 +119,14 @@ pub fn check_sizes<S: KvServer, C: KvClerk>(
     env: &TestEnv,
     c: &KvCluster<S, C>,
 ) -> Result<(), Failure> {
-    match max_state(&env.params) {
+    match env.params.get(&MAX_RAFT_STATE) {
         Some(max) => {
-            let limit = max * env.params.usize("log_factor");
+            let factor = env.params.get(&LOG_FACTOR);
+            let limit = max * factor;
             let size = c.log_size();
             ensure!(
                 size <= limit,
-                "logs were not trimmed: a server saved {size} bytes of Raft state, more than {limit} ({} × max_raft_state {max})",
-                env.params.int("log_factor")
+                "logs were not trimmed: a server saved {size} bytes of Raft state, more than {limit} ({factor} × max_raft_state {max})"
             );
         }
         None => {
@@ -141,19 +138,6 @@ pub fn check_sizes<S: KvServer, C: KvClerk>(
         }
     }
     Ok(())
-}
-
-/// Runs a client operation, failing the test if it takes longer than
-/// `limit` of virtual time.
-pub async fn within<T>(
-    limit: Duration,
-    what: &str,
-    op: impl Future<Output = T>,
-) -> Result<T, Failure> {
-    match timeout(limit, op).await {
-        Ok(value) => Ok(value),
-        Err(_) => fail!("{what} did not complete within {limit:?}"),
-    }
 }
 
 /// `Get(key)` must return `expected`, within `limit`.
@@ -171,15 +155,5 @@ pub async fn expect<C: KvClerk>(
     Ok(())
 }
 
-/// Waits (up to about 5 s) until some server believes it leads.
-pub async fn wait_for_leader<S: KvServer, C: KvClerk>(
-    c: &KvCluster<S, C>,
-) -> Result<usize, Failure> {
-    for _ in 0..50 {
-        if let Some(leader) = c.leader() {
-            return Ok(leader);
-        }
-        sleep(Duration::from_millis(100)).await;
-    }
-    fail!("no server became leader within 5 s")
-}
+/// How long the scenarios wait for a first leader.
+pub const LEADER_WAIT: Duration = Duration::from_secs(5);

@@ -10,7 +10,7 @@ use futures::future::join_all;
 use rand::Rng;
 use tokio::time::sleep;
 
-use super::common::{check, check_sizes, cluster};
+use super::common::*;
 use crate::labs::kv::{Client, KvClerk, KvCluster, KvServer};
 use crate::sim::Failure;
 use crate::suite::TestEnv;
@@ -19,15 +19,15 @@ use crate::{ensure, fail};
 /// See the module documentation; every behaviour is a parameter.
 pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let p = &env.params;
-    let (nclients, random_keys) = (p.usize("clients"), p.bool("random_keys"));
-    let (crash, partitions) = (p.bool("crash"), p.bool("partitions"));
-    let et = p.duration("election_timeout");
-    let c = cluster::<S, C>(&env, p.bool("unreliable"));
+    let (nclients, random_keys) = (p.get(&CLIENTS), p.get(&RANDOM_KEYS));
+    let (crash, partitions) = (p.get(&CRASH), p.get(&PARTITIONS));
+    let et = p.get(&ELECTION_TIMEOUT);
+    let c = cluster::<S, C>(&env, p.get(&UNRELIABLE));
     // The test's own client reads the final values; its id follows the
     // clients'.
     let admin = c.make_client(nclients, &c.all());
 
-    for _ in 0..p.int("rounds") {
+    for _ in 0..p.get(&ROUNDS) {
         let done = Cell::new(false);
         let clients =
             join_all((0..nclients).map(|id| run_client(&c, id, nclients, random_keys, &done)));
@@ -38,7 +38,7 @@ pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failur
         // wrote must survive it.
         let faults = async {
             let round = async {
-                sleep(p.duration("round_length")).await;
+                sleep(p.get(&ROUND_LENGTH)).await;
                 done.set(true);
             };
             let partitioner = async {
@@ -49,12 +49,12 @@ pub async fn generic<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failur
             tokio::join!(round, partitioner);
             if partitions {
                 // Let operations stuck in a minority finish in a new term.
-                c.connect_all();
+                c.heal();
                 sleep(et).await;
             }
             if crash {
                 for i in 0..c.n() {
-                    c.shutdown_server(i);
+                    c.crash(i);
                 }
                 sleep(et).await;
                 c.restart_all();
@@ -139,7 +139,7 @@ async fn partition_until<S: KvServer, C: KvClerk>(
                 b.push(i);
             }
         }
-        c.partition(&a, &b);
+        c.partition(&[&a, &b]);
         sleep(et + Duration::from_millis(rng.random_range(0..200))).await;
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use tokio::time::{Instant, sleep, timeout};
 
-use super::common::{check, check_sizes, cluster, expect, wait_for_leader, within};
+use super::common::*;
 use super::generic::check_appends;
 use crate::labs::kv::{KvClerk, KvCluster, KvServer};
 use crate::sim::{self, Failure};
@@ -24,10 +24,10 @@ async fn disconnect_followers<S: KvServer, C: KvClerk>(
     if count == 0 {
         return Ok(Vec::new());
     }
-    let leader = wait_for_leader(c).await?;
+    let leader = c.wait_for_leader(LEADER_WAIT).await?;
     let cut: Vec<usize> = (1..=count).map(|k| (leader + k) % c.n()).collect();
     for &i in &cut {
-        c.disconnect(i, &c.all());
+        c.disconnect(i);
     }
     Ok(cut)
 }
@@ -36,9 +36,9 @@ async fn disconnect_followers<S: KvServer, C: KvClerk>(
 /// followers cut off; then the saved state must be within bounds.
 pub async fn basic_ops<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, false);
-    let limit = env.params.duration("op_timeout");
-    disconnect_followers(&c, env.params.usize("disconnected")).await?;
-    let clients: Vec<_> = (0..env.params.usize("clients"))
+    let limit = env.params.get(&OP_TIMEOUT);
+    disconnect_followers(&c, env.params.get(&DISCONNECTED)).await?;
+    let clients: Vec<_> = (0..env.params.get(&CLIENTS))
         .map(|id| c.make_client(id, &c.all()))
         .collect();
     let runs = clients.iter().map(|client| async {
@@ -59,14 +59,14 @@ pub async fn basic_ops<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Fail
 /// network heals, the service works again.
 pub async fn no_progress_minority<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, false);
-    let wait = env.params.duration("op_timeout");
+    let wait = env.params.get(&OP_TIMEOUT);
     let n = c.n();
     let setup = c.make_client(0, &c.all());
     within(wait, "the first put", setup.put("k", "before")).await?;
     let cut: Vec<usize> = (0..n / 2 + 1).collect();
     let minority: Vec<usize> = (n / 2 + 1..n).collect();
     for &i in &cut {
-        c.disconnect(i, &c.all());
+        c.disconnect(i);
     }
     let writer = c.make_client(1, &minority);
     if timeout(wait, writer.put("k", "during")).await.is_ok() {
@@ -78,7 +78,7 @@ pub async fn no_progress_minority<S: KvServer, C: KvClerk>(env: TestEnv) -> Resu
             "a get completed (returning {value:?}) while only a minority ({minority:?}) was reachable"
         );
     }
-    c.connect_all();
+    c.heal();
     let after = c.make_client(3, &c.all());
     within(
         wait,
@@ -95,13 +95,13 @@ pub async fn no_progress_minority<S: KvServer, C: KvClerk>(env: TestEnv) -> Resu
 pub async fn re_election<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, false);
     let (limit, et) = (
-        env.params.duration("op_timeout"),
-        env.params.duration("election_timeout"),
+        env.params.get(&OP_TIMEOUT),
+        env.params.get(&ELECTION_TIMEOUT),
     );
     let client = c.make_client(0, &c.all());
     within(limit, "put", client.put("k", "1")).await?;
-    let old = wait_for_leader(&c).await?;
-    c.disconnect(old, &c.all());
+    let old = c.wait_for_leader(LEADER_WAIT).await?;
+    c.disconnect(old);
     sleep(5 * et).await;
     let others: Vec<usize> = (0..c.n()).filter(|&i| i != old).collect();
     ensure!(
@@ -111,7 +111,7 @@ pub async fn re_election<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Fa
     );
     within(limit, "append", client.append("k", "2")).await?;
     expect(&client, "k", "12", limit).await?;
-    c.connect_all();
+    c.heal();
     sleep(et).await;
     let leaders = c.leaders_of_latest_term();
     ensure!(
@@ -127,9 +127,9 @@ pub async fn re_election<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Fa
 /// exactly once.
 pub async fn same_key<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, false);
-    let limit = env.params.duration("op_timeout");
-    disconnect_followers(&c, env.params.usize("disconnected")).await?;
-    let n = env.params.usize("clients");
+    let limit = env.params.get(&OP_TIMEOUT);
+    disconnect_followers(&c, env.params.get(&DISCONNECTED)).await?;
+    let n = env.params.get(&CLIENTS);
     let clients: Vec<_> = (0..n).map(|id| c.make_client(id, &c.all())).collect();
     within(limit, "put", clients[0].put("k", "")).await?;
     let appends = join_all(clients.iter().map(|client| client.append("k", "1")));
@@ -142,9 +142,9 @@ pub async fn same_key<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failu
 /// order.
 pub async fn sequential_appends<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, false);
-    let limit = env.params.duration("op_timeout");
-    disconnect_followers(&c, env.params.usize("disconnected")).await?;
-    let n = env.params.usize("clients");
+    let limit = env.params.get(&OP_TIMEOUT);
+    disconnect_followers(&c, env.params.get(&DISCONNECTED)).await?;
+    let n = env.params.get(&CLIENTS);
     let mut expected = String::new();
     for id in 0..n {
         let client = c.make_client(id, &c.all());
@@ -161,20 +161,20 @@ pub async fn sequential_appends<S: KvServer, C: KvClerk>(env: TestEnv) -> Result
 pub async fn install_snapshot<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, false);
     let n = c.n();
-    let limit = env.params.duration("op_timeout");
+    let limit = env.params.get(&OP_TIMEOUT);
     let client = c.make_client(0, &c.all());
     within(limit, "put", client.put("a", "A")).await?;
     expect(&client, "a", "A", limit).await?;
     // A majority without two followers (the leader among it).
-    let leader = wait_for_leader(&c).await?;
+    let leader = c.wait_for_leader(LEADER_WAIT).await?;
     let behind: Vec<usize> = (1..=n - (n / 2 + 1)).map(|k| (leader + k) % n).collect();
     let majority: Vec<usize> = (0..n).filter(|i| !behind.contains(i)).collect();
-    c.partition(&majority, &behind);
+    c.partition(&[&majority, &behind]);
     c.connect_client(&client, &majority);
-    for i in 0..env.params.int("ops") {
+    for i in 0..env.params.get(&OPS) {
         within(limit, "put", client.put(&i.to_string(), &i.to_string())).await?;
     }
-    sleep(env.params.duration("election_timeout")).await;
+    sleep(env.params.get(&ELECTION_TIMEOUT)).await;
     within(limit, "put", client.put("b", "B")).await?;
     check_sizes(&env, &c)?;
     // Now the lagging servers and enough of the rest form the majority.
@@ -187,14 +187,14 @@ pub async fn install_snapshot<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(
         .collect();
     next.extend(&behind);
     let left: Vec<usize> = (0..n).filter(|i| !next.contains(i)).collect();
-    c.partition(&next, &left);
+    c.partition(&[&next, &left]);
     c.connect_client(&client, &next);
     within(limit, "put after the repartition", client.put("c", "C")).await?;
     within(limit, "put", client.put("d", "D")).await?;
     expect(&client, "a", "A", limit).await?;
     expect(&client, "b", "B", limit).await?;
     expect(&client, "1", "1", limit).await?;
-    c.connect_all();
+    c.heal();
     c.connect_client(&client, &c.all());
     within(limit, "put after healing", client.put("e", "E")).await?;
     expect(&client, "c", "C", limit).await?;
@@ -207,16 +207,16 @@ pub async fn install_snapshot<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(
 /// must stay small.
 pub async fn snapshot_size<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, false);
-    let limit = env.params.duration("op_timeout");
+    let limit = env.params.get(&OP_TIMEOUT);
     let client = c.make_client(0, &c.all());
-    for _ in 0..env.params.int("ops") {
+    for _ in 0..env.params.get(&OPS) {
         for value in ["0", "1"] {
             within(limit, "put", client.put("x", value)).await?;
             expect(&client, "x", value, limit).await?;
         }
     }
     check_sizes(&env, &c)?;
-    let (size, max) = (c.snapshot_size(), env.params.usize("max_snapshot"));
+    let (size, max) = (c.snapshot_size(), env.params.get(&MAX_SNAPSHOT));
     ensure!(
         size <= max,
         "snapshot too large: a server saved {size} bytes, at most {max} allowed"
@@ -229,10 +229,10 @@ pub async fn snapshot_size<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), 
 pub async fn unreliable_progress<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, true);
     let client = c.make_client(0, &c.all());
-    let limit = env.params.duration("op_timeout");
+    let limit = env.params.get(&OP_TIMEOUT);
     let mut expected = String::new();
     client.put("k", "").await;
-    for i in 0..env.params.int("ops") {
+    for i in 0..env.params.get(&OPS) {
         let value = format!("x 0 {i} y");
         within(limit, "append", client.append("k", &value)).await?;
         expected.push_str(&value);
@@ -252,7 +252,7 @@ pub async fn unreliable_progress<S: KvServer, C: KvClerk>(env: TestEnv) -> Resul
 /// explain the final value, and it must try them all.
 pub async fn unreliable_one_key<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, true);
-    let (n, appends) = (env.params.usize("clients"), env.params.usize("ops"));
+    let (n, appends) = (env.params.get(&CLIENTS), env.params.get(&OPS));
     let setup = c.make_client(n, &c.all());
     setup.put("k", "").await;
     let clients: Vec<_> = (0..n).map(|id| c.make_client(id, &c.all())).collect();
@@ -318,28 +318,28 @@ fn check_real_time_order(value: &str, spans: &[Span]) -> Result<(), Failure> {
 /// partition heals.
 pub async fn one_partition<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, false);
-    let et = env.params.duration("election_timeout");
+    let et = env.params.get(&ELECTION_TIMEOUT);
     let all = c.make_client(0, &c.all());
     all.put("1", "13").await;
-    wait_for_leader(&c).await?;
+    c.wait_for_leader(LEADER_WAIT).await?;
     let (majority, minority) = c.make_partition();
-    c.partition(&majority, &minority);
+    c.partition(&[&majority, &minority]);
     let in_majority = c.make_client(1, &majority);
     let writer = c.make_client(2, &minority);
     let reader = c.make_client(3, &minority);
 
     // Progress in the majority.
     in_majority.put("1", "14").await;
-    expect(&in_majority, "1", "14", env.params.duration("op_timeout")).await?;
+    expect(&in_majority, "1", "14", env.params.get(&OP_TIMEOUT)).await?;
 
     // No progress in the minority, while the majority goes on.
     let put = writer.put("1", "15");
     let get = reader.get("1");
     tokio::pin!(put, get);
     let majority_work = async {
-        expect(&in_majority, "1", "14", env.params.duration("op_timeout")).await?;
+        expect(&in_majority, "1", "14", env.params.get(&OP_TIMEOUT)).await?;
         in_majority.put("1", "16").await;
-        expect(&in_majority, "1", "16", env.params.duration("op_timeout")).await?;
+        expect(&in_majority, "1", "16", env.params.get(&OP_TIMEOUT)).await?;
         sleep(et).await;
         Ok::<_, Failure>(())
     };
@@ -351,13 +351,13 @@ pub async fn one_partition<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), 
     }
 
     // Completion after healing.
-    c.connect_all();
+    c.heal();
     c.connect_client(&writer, &c.all());
     c.connect_client(&reader, &c.all());
     sleep(et).await;
     within(3 * et, "the minority's put after healing", &mut put).await?;
     within(3 * et, "the minority's get after healing", &mut get).await?;
-    expect(&all, "1", "15", env.params.duration("op_timeout")).await?;
+    expect(&all, "1", "15", env.params.get(&OP_TIMEOUT)).await?;
     check(&env, &c)
 }
 
@@ -366,7 +366,7 @@ pub async fn one_partition<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), 
 pub async fn speed<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<S, C>(&env, false);
     let client = c.make_client(0, &c.all());
-    let ops = env.params.usize("ops");
+    let ops = env.params.get(&OPS);
     client.get("x").await;
     let started = Instant::now();
     let cpu_started = sim::cpu_time();
@@ -378,12 +378,12 @@ pub async fn speed<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure>
     let value = client.get("x").await;
     check_appends(0, &value, ops)?;
     let per_op = took / ops as u32;
-    let max = Duration::from_millis(env.params.int("max_op_ms") as u64);
+    let max = Duration::from_millis(env.params.get(&MAX_OP_MS) as u64);
     ensure!(
         per_op <= max,
         "operations too slow: {ops} appends took {took:?} of virtual time, {per_op:?} each; at most {max:?} each allowed (replication must start at once, not at the next heartbeat)"
     );
-    let max_cpu = env.params.duration("max_op_cpu");
+    let max_cpu = env.params.get(&MAX_OP_CPU);
     ensure!(
         cpu_per_op <= max_cpu,
         "operations use too much CPU: {ops} appends took {cpu_per_op:?} of CPU time each; at most {max_cpu:?} each allowed (virtual time does not show computation: look for busy work per operation)"

@@ -1,77 +1,93 @@
 //! What every Raft kind shares: parameters, cluster setup, commands.
 
+use std::time::Duration;
+
 use rand::Rng;
 
+pub use crate::labs::params::{CRASH, ELECTION_TIMEOUT, ROUNDS, SERVERS, UNRELIABLE};
 use crate::labs::raft::{ApplyMode, Cluster, Limits, Raft};
 use crate::sim::WorldRng;
-use crate::suite::{ParamSpec, Params, TestEnv};
+use crate::suite::{Param, ParamSpec, Params, TestEnv};
 
-const ELECTION: ParamSpec = ParamSpec::millis(
-    "election_timeout",
-    1000,
-    "what the tests allow for an election (the classic RaftElectionTimeout)",
-);
-const AGREEMENT: ParamSpec = ParamSpec::millis(
+/// How long `one()` tries to commit a command.
+pub const AGREEMENT: Param<Duration> = Param::millis(
     "agreement_timeout",
     10_000,
     "how long one() tries to commit a command",
 );
-const AGREEMENT_TRY: ParamSpec = ParamSpec::millis(
+/// How long `one()` waits for one attempt to commit.
+pub const AGREEMENT_TRY: Param<Duration> = Param::millis(
     "agreement_try",
     2000,
     "how long one() waits for one attempt to commit",
 );
+/// Whether the snapshot tests cut the victim off in each round.
+pub const DISCONNECT: Param<bool> =
+    Param::flag("disconnect", false, "cut the victim off in each round");
 
-const fn servers(default: i64) -> ParamSpec {
-    ParamSpec::int("servers", default, 3, 9, "the number of Raft peers")
+const fn servers(n: i64) -> ParamSpec {
+    SERVERS.with_default(n).spec()
 }
-const fn rounds(default: i64) -> ParamSpec {
-    ParamSpec::int(
-        "rounds",
-        default,
-        1,
-        100_000,
-        "how many rounds of faults the test runs",
-    )
+const fn rounds(n: i64) -> ParamSpec {
+    ROUNDS.with_default(n).spec()
 }
-const UNRELIABLE: ParamSpec = ParamSpec::bool("unreliable", false, "delay and drop RPCs");
-const DISCONNECT: ParamSpec =
-    ParamSpec::bool("disconnect", false, "cut the victim off in each round");
-const CRASH: ParamSpec =
-    ParamSpec::bool("crash", false, "crash and restart the victim in each round");
+const ELECTION: ParamSpec = ELECTION_TIMEOUT.spec();
 
-pub const P3: &[ParamSpec] = &[servers(3), ELECTION, AGREEMENT, AGREEMENT_TRY];
-pub const P5: &[ParamSpec] = &[servers(5), ELECTION, AGREEMENT, AGREEMENT_TRY];
-pub const P7_ROUNDS: &[ParamSpec] = &[servers(7), rounds(9), ELECTION, AGREEMENT, AGREEMENT_TRY];
-pub const P3_ROUNDS: &[ParamSpec] = &[servers(3), rounds(5), ELECTION, AGREEMENT, AGREEMENT_TRY];
-pub const P5_ROUNDS: &[ParamSpec] = &[servers(5), rounds(1000), ELECTION, AGREEMENT, AGREEMENT_TRY];
+pub const P3: &[ParamSpec] = &[servers(3), ELECTION, AGREEMENT.spec(), AGREEMENT_TRY.spec()];
+pub const P5: &[ParamSpec] = &[servers(5), ELECTION, AGREEMENT.spec(), AGREEMENT_TRY.spec()];
+pub const P7_ROUNDS: &[ParamSpec] = &[
+    servers(7),
+    rounds(9),
+    ELECTION,
+    AGREEMENT.spec(),
+    AGREEMENT_TRY.spec(),
+];
+pub const P3_ROUNDS: &[ParamSpec] = &[
+    servers(3),
+    rounds(5),
+    ELECTION,
+    AGREEMENT.spec(),
+    AGREEMENT_TRY.spec(),
+];
+pub const P5_ROUNDS: &[ParamSpec] = &[
+    servers(5),
+    rounds(1000),
+    ELECTION,
+    AGREEMENT.spec(),
+    AGREEMENT_TRY.spec(),
+];
 pub const P5_CHURN: &[ParamSpec] = &[
     servers(5),
     rounds(20),
-    UNRELIABLE,
+    UNRELIABLE.spec(),
     ELECTION,
-    AGREEMENT,
-    AGREEMENT_TRY,
+    AGREEMENT.spec(),
+    AGREEMENT_TRY.spec(),
 ];
 pub const P3_SNAPSHOT: &[ParamSpec] = &[
     servers(3),
     rounds(30),
-    UNRELIABLE,
-    DISCONNECT,
-    CRASH,
+    UNRELIABLE.spec(),
+    DISCONNECT.spec(),
+    CRASH.spec(),
     ELECTION,
-    AGREEMENT,
-    AGREEMENT_TRY,
+    AGREEMENT.spec(),
+    AGREEMENT_TRY.spec(),
 ];
-pub const P3_UNRELIABLE: &[ParamSpec] =
-    &[servers(3), UNRELIABLE, ELECTION, AGREEMENT, AGREEMENT_TRY];
+pub const P3_UNRELIABLE: &[ParamSpec] = &[
+    servers(3),
+    UNRELIABLE.spec(),
+    ELECTION,
+    AGREEMENT.spec(),
+    AGREEMENT_TRY.spec(),
+];
 pub const P3_UNRELIABLE_ROUNDS: &[ParamSpec] = &[
     servers(3),
     rounds(5),
-    UNRELIABLE,
+    UNRELIABLE.spec(),
     ELECTION,
-    AGREEMENT,
-    AGREEMENT_TRY,
+    AGREEMENT.spec(),
+    AGREEMENT_TRY.spec(),
 ];
 
 /// The most a peer's saved Raft state may hold in the snapshot tests.
@@ -80,9 +96,9 @@ pub const MAX_LOG_SIZE: usize = 2000;
 /// The harness limits a test's parameters set.
 pub fn limits(params: &Params) -> Limits {
     Limits {
-        election: params.duration("election_timeout"),
-        agreement: params.duration("agreement_timeout"),
-        agreement_try: params.duration("agreement_try"),
+        election: params.get(&ELECTION_TIMEOUT),
+        agreement: params.get(&AGREEMENT),
+        agreement_try: params.get(&AGREEMENT_TRY),
     }
 }
 
@@ -90,7 +106,7 @@ pub fn limits(params: &Params) -> Limits {
 pub fn cluster<R: Raft>(env: &TestEnv, unreliable: bool, mode: ApplyMode) -> Cluster<R> {
     Cluster::new(
         &env.world,
-        env.params.usize("servers"),
+        env.params.get(&SERVERS),
         unreliable,
         mode,
         limits(&env.params),

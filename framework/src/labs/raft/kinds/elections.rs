@@ -3,7 +3,7 @@
 use rand::Rng;
 use tokio::time::sleep;
 
-use super::common::cluster;
+use super::common::{ROUNDS, cluster};
 use crate::labs::raft::{ApplyMode, Raft};
 use crate::sim::Failure;
 use crate::suite::TestEnv;
@@ -62,7 +62,7 @@ pub async fn many_elections<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     let n = c.n();
     let mut rng = env.world.rng();
     c.check_one_leader().await?;
-    for _ in 0..env.params.int("rounds") {
+    for _ in 0..env.params.get(&ROUNDS) {
         let cut: Vec<usize> = (0..3).map(|_| rng.random_range(0..n)).collect();
         cut.iter().for_each(|&i| c.disconnect(i));
         // Either the current leader is still alive, or the rest elect one.

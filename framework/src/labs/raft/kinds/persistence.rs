@@ -9,7 +9,7 @@ use futures::stream::FuturesUnordered;
 use rand::Rng;
 use tokio::time::sleep;
 
-use super::common::{cluster, cmd, random_cmd};
+use super::common::{ROUNDS, UNRELIABLE, cluster, cmd, random_cmd};
 use crate::labs::raft::applied::Shown;
 use crate::labs::raft::{ApplyMode, Raft};
 use crate::sim::Failure;
@@ -127,7 +127,7 @@ pub async fn figure8<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     let mut rng = env.world.rng();
     c.one(random_cmd(&mut rng), 1, true).await?;
     let mut up = n;
-    for _ in 0..env.params.int("rounds") {
+    for _ in 0..env.params.get(&ROUNDS) {
         let mut leader = None;
         for i in 0..n {
             if let Some(raft) = c.raft(i) {
@@ -206,7 +206,7 @@ pub async fn figure8_unreliable<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     let mut rng = env.world.rng();
     c.one(cmd(rng.random_range(0..10_000)), 1, true).await?;
     let mut up = n;
-    for round in 0..env.params.int("rounds") {
+    for round in 0..env.params.get(&ROUNDS) {
         if round == 200 {
             c.set_long_reordering(true);
         }
@@ -246,7 +246,7 @@ pub async fn figure8_unreliable<R: Raft>(env: TestEnv) -> Result<(), Failure> {
 /// Clients commit commands while peers are cut off, crash and restart at
 /// random; every command a client saw committed must be in the final log.
 pub async fn churn<R: Raft>(env: TestEnv) -> Result<(), Failure> {
-    let unreliable = env.params.bool("unreliable");
+    let unreliable = env.params.get(&UNRELIABLE);
     let c = cluster::<R>(&env, unreliable, ApplyMode::Plain);
     let (n, et) = (c.n(), c.limits.election);
     let stop = Cell::new(false);
@@ -287,7 +287,7 @@ pub async fn churn<R: Raft>(env: TestEnv) -> Result<(), Failure> {
 
     let faults = async {
         let mut rng = env.world.rng();
-        for _ in 0..env.params.int("rounds") {
+        for _ in 0..env.params.get(&ROUNDS) {
             if rng.random_range(0..1000) < 200 {
                 c.disconnect(rng.random_range(0..n));
             }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::sleep;
 
 use super::agreement::start_on;
-use super::common::{cluster, cmd};
+use super::common::{ROUNDS, cluster, cmd};
 use crate::ensure;
 use crate::labs::raft::{ApplyMode, Raft};
 use crate::net::Hold;
@@ -91,7 +91,7 @@ pub async fn vote_persistence<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     let (n, et) = (c.n(), c.limits.election);
     ensure!(n == 3, "this scenario needs 3 servers, not {n}");
     let mut set_up = 0;
-    for round in 0..env.params.int("rounds") {
+    for round in 0..env.params.get(&ROUNDS) {
         c.one(cmd(100 + round as u64), n, true).await?;
         let r = c.check_one_leader().await?;
         let t0 = c.check_terms()?;

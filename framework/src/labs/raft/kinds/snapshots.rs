@@ -2,7 +2,7 @@
 
 use rand::Rng;
 
-use super::common::{MAX_LOG_SIZE, cluster, random_cmd};
+use super::common::{CRASH, DISCONNECT, MAX_LOG_SIZE, ROUNDS, UNRELIABLE, cluster, random_cmd};
 use crate::ensure;
 use crate::labs::raft::{ApplyMode, Cluster, Raft, SNAPSHOT_INTERVAL};
 use crate::sim::Failure;
@@ -13,13 +13,13 @@ use crate::suite::TestEnv;
 /// catch up (by InstallSnapshot when it is far behind). The saved Raft
 /// state must stay small.
 pub async fn snapshot<R: Raft>(env: TestEnv) -> Result<(), Failure> {
-    let (disconnect, crash) = (env.params.bool("disconnect"), env.params.bool("crash"));
-    let c = cluster::<R>(&env, env.params.bool("unreliable"), ApplyMode::Snapshots);
+    let (disconnect, crash) = (env.params.get(&DISCONNECT), env.params.get(&CRASH));
+    let c = cluster::<R>(&env, env.params.get(&UNRELIABLE), ApplyMode::Snapshots);
     let n = c.n();
     let mut rng = env.world.rng();
     c.one(random_cmd(&mut rng), n, true).await?;
     let mut leader = c.check_one_leader().await?;
-    for round in 0..env.params.int("rounds") {
+    for round in 0..env.params.get(&ROUNDS) {
         let (mut victim, mut sender) = ((leader + 1) % n, leader);
         if round % 3 == 1 {
             (victim, sender) = (leader, (leader + 1) % n);
@@ -71,11 +71,11 @@ fn check_log_size<R: Raft>(c: &Cluster<R>) -> Result<(), Failure> {
 /// Crash and restart all peers at once, repeatedly: committed indices must
 /// never go back.
 pub async fn snapshot_all_crash<R: Raft>(env: TestEnv) -> Result<(), Failure> {
-    let c = cluster::<R>(&env, env.params.bool("unreliable"), ApplyMode::Snapshots);
+    let c = cluster::<R>(&env, env.params.get(&UNRELIABLE), ApplyMode::Snapshots);
     let n = c.n();
     let mut rng = env.world.rng();
     c.one(random_cmd(&mut rng), n, true).await?;
-    for _ in 0..env.params.int("rounds") {
+    for _ in 0..env.params.get(&ROUNDS) {
         // Perhaps enough to get a snapshot.
         let batch = SNAPSHOT_INTERVAL / 2 + rng.random_range(0..SNAPSHOT_INTERVAL);
         for _ in 0..batch {
@@ -94,7 +94,7 @@ pub async fn snapshot_all_crash<R: Raft>(env: TestEnv) -> Result<(), Failure> {
 
 /// A restarted peer must reload its snapshot, or its next save loses it.
 pub async fn snapshot_init<R: Raft>(env: TestEnv) -> Result<(), Failure> {
-    let c = cluster::<R>(&env, env.params.bool("unreliable"), ApplyMode::Snapshots);
+    let c = cluster::<R>(&env, env.params.get(&UNRELIABLE), ApplyMode::Snapshots);
     let n = c.n();
     let mut rng = env.world.rng();
     c.one(random_cmd(&mut rng), n, true).await?;

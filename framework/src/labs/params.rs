@@ -1,0 +1,48 @@
+//! The parameters many labs' kinds share, declared once. A kind lists their
+//! [`Param::spec`]s (with its own defaults where it needs them) and reads
+//! them with [`crate::suite::Params::get`].
+
+use std::time::Duration;
+
+use crate::suite::Param;
+
+/// How many servers (peers) the test's group has.
+pub const SERVERS: Param<usize> = Param::count("servers", 3, 3, 9, "the number of servers");
+
+/// Whether the network delays and drops RPCs.
+pub const UNRELIABLE: Param<bool> = Param::flag("unreliable", false, "delay and drop RPCs");
+
+/// Whether the test crashes and restarts servers.
+pub const CRASH: Param<bool> = Param::flag("crash", false, "crash and restart servers");
+
+/// Whether the test repartitions the network at random.
+pub const PARTITIONS: Param<bool> = Param::flag(
+    "partitions",
+    false,
+    "repartition the servers at random while clients run",
+);
+
+/// How many rounds (of faults, or of client traffic) the test runs.
+pub const ROUNDS: Param<usize> =
+    Param::count("rounds", 3, 1, 100_000, "how many rounds the test runs");
+
+/// What the tests allow for an election (the classic 1 s).
+pub const ELECTION_TIMEOUT: Param<Duration> = Param::millis(
+    "election_timeout",
+    1000,
+    "what the tests allow for an election (the classic RaftElectionTimeout)",
+);
+
+/// Wall-clock time the linearizability checker may take.
+pub const CHECK_TIMEOUT: Param<Duration> = Param::millis(
+    "check_timeout",
+    10_000,
+    "wall-clock time the linearizability checker may take on the history",
+);
+
+/// Whether a history the checker cannot decide fails the test.
+pub const FAIL_ON_UNKNOWN: Param<bool> = Param::flag(
+    "fail_on_unknown",
+    false,
+    "fail (rather than warn) when the checker cannot decide in time",
+);
