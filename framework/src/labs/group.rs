@@ -12,6 +12,7 @@
 //! | [`Group::connect`] / [`Group::disconnect`] | a server joins the connected servers / is cut off from all |
 //! | [`Group::link`] / [`Group::cut`] / [`Group::cut_one_way`] | one pair of servers, both ways or one |
 //! | [`Group::partition`] / [`Group::heal`] | servers talk only within their part / everyone talks again |
+//! | [`Group::set_link_latency`] | a slow link between two servers |
 //! | [`Group::client_ends`] / [`Group::connect_client`] | a client's ends, and which servers it reaches |
 //!
 //! Links (see [`Links`]) are shared between groups, so a server's ends can
@@ -25,7 +26,7 @@ use tokio::time::sleep;
 
 use super::links::Links;
 use crate::fail;
-use crate::net::{ClientEnd, Server, Service};
+use crate::net::{ClientEnd, Latency, Server, Service};
 use crate::persister::Persister;
 use crate::sim::{Failure, Node, World};
 
@@ -204,6 +205,15 @@ impl<T> Group<T> {
     /// (and the replies to them) still go through.
     pub fn cut_one_way(&self, from: usize, to: usize) {
         self.links.set(&self.name(from), &self.name(to), false);
+    }
+
+    /// Gives the links between servers `i` and `j` (both ways) their own
+    /// latency, or the network's again with `None`: a slow or distant
+    /// server, as a per-server fault profile.
+    pub fn set_link_latency(&self, i: usize, j: usize, latency: Option<Latency>) {
+        let net = self.world().net();
+        net.set_link_latency(&self.name(i), &self.name(j), latency);
+        net.set_link_latency(&self.name(j), &self.name(i), latency);
     }
 
     /// Splits the servers into parts that can talk only among themselves

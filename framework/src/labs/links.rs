@@ -78,13 +78,6 @@ impl Links {
         self.set(b, a, up);
     }
 
-    /// Whether the link from `from` to `to` is up.
-    pub fn is_up(&self, from: &str, to: &str) -> bool {
-        lock(&self.table)
-            .get(&(from.into(), to.into()))
-            .is_some_and(|link| link.up)
-    }
-
     /// Disables every end `host` owns, for good: its incarnation is over.
     /// Its links keep their state for the ends of its next incarnation.
     pub fn retire(&self, host: &str) {

@@ -111,10 +111,12 @@ impl Labs {
     }
 }
 
+/// A lab's kinds for a submission that does not implement it.
+type Missing = fn() -> Vec<Kind>;
+
 /// Every lab of the kit, and its kinds for a submission that does not
 /// implement it.
-const LABS: &[(&str, fn() -> Vec<Kind>)] =
-    &[("raft", raft::kinds::missing), ("kv", kv::kinds::missing)];
+const LABS: &[(&str, Missing)] = &[("raft", raft::kinds::missing), ("kv", kv::kinds::missing)];
 
 /// Every test kind of every lab, for submission `S`: its own labs' kinds
 /// run on its types, the others fail as not implemented.
