@@ -15,7 +15,7 @@ fn pass(
 
 const SERVERS: Param<usize> = Param::count("servers", 3, 1, 15, "how many servers");
 const UNRELIABLE: Param<bool> = Param::flag("unreliable", false, "drop and delay RPCs");
-const SETTLE: Param<Duration> = Param::millis("settle", 1000, "pause before checking");
+const SETTLE: Param<Duration> = Param::millis("settle", 1000, "pause before checking").a_wait();
 const ELECTION_PARAMS: &[ParamSpec] = &[SERVERS.spec(), UNRELIABLE.spec(), SETTLE.spec()];
 
 const AGREE_PARAMS: &[ParamSpec] = &[SERVERS.spec()];
@@ -149,6 +149,35 @@ tests:
             "s.yml:13:11: duplicate test name 'One' (also test 1)",
             "s.yml:14:11: kind 'kv_basic' tests lab 'kv', but this suite is for lab 'raft'",
             "s.yml:15:5: unknown key 'colour'; expected one of: name, kind, points, time_limit, wall_timeout, memory_limit, params",
+        ]
+    );
+}
+
+#[test]
+fn a_wait_as_long_as_the_time_limit_is_rejected_where_it_is_set() {
+    let text = "\
+lab: raft
+time_limit: 10s
+defaults:
+  settle: 20s
+tests:
+  - name: One
+    kind: initial_election
+    points: 1
+    params: { settle: 10s }
+  - name: Two
+    kind: initial_election
+    points: 1
+  - name: Three
+    kind: initial_election
+    points: 1
+    time_limit: 30s
+";
+    assert_eq!(
+        errors(text),
+        [
+            "s.yml:4:11: parameter 'settle' of kind 'initial_election' is 20s, but the test's time limit is 10s: a wait that long can never take effect (raise time_limit or lower settle)",
+            "s.yml:9:23: parameter 'settle' of kind 'initial_election' is 10s, but the test's time limit is 10s: a wait that long can never take effect (raise time_limit or lower settle)",
         ]
     );
 }

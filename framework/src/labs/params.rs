@@ -31,7 +31,8 @@ pub const ELECTION_TIMEOUT: Param<Duration> = Param::millis(
     "election_timeout",
     1000,
     "what the tests allow for an election (the classic RaftElectionTimeout)",
-);
+)
+.a_wait();
 
 /// Wall-clock time the linearizability checker may take.
 pub const CHECK_TIMEOUT: Param<Duration> = Param::millis(

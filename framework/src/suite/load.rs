@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_yaml::{Mapping, Value as Yaml};
 
-use super::params::{Params, describe};
+use super::params::{Params, Value, describe};
 use super::positions::{Position, Positions, Step};
 use super::{Kind, ParamSpec, Registry, Scoring, Suite, TestCase, TestLimits};
 
@@ -483,6 +483,9 @@ impl Checker<'_> {
             };
             self.params(path, &kind, defaults, &given)
         });
+        if let (Some(params), Some(limits), Some(kind)) = (&params, &limits, &kind) {
+            self.check_waits(path, kind, params, limits, defaults, &test);
+        }
         Some(TestCase {
             number,
             name: name?,
@@ -579,6 +582,47 @@ impl Checker<'_> {
             }
         }
         ok.then_some(params)
+    }
+
+    /// Every wait parameter must be shorter than the test's time limit, or
+    /// it could never take effect. The error points at the value's source.
+    fn check_waits(
+        &mut self,
+        path: &[Step],
+        kind: &Kind,
+        params: &Params,
+        limits: &TestLimits,
+        defaults: &BTreeMap<String, &Yaml>,
+        test: &BTreeMap<String, &Yaml>,
+    ) {
+        let given = test.get("params").and_then(|p| p.as_mapping());
+        for spec in kind.params.iter().filter(|p| p.wait) {
+            let Some((_, Value::Duration(wait))) = params.iter().find(|(n, _)| *n == spec.name)
+            else {
+                continue;
+            };
+            if wait < limits.time_limit {
+                continue;
+            }
+            let at = if given.is_some_and(|p| p.contains_key(spec.name)) {
+                child(&child(path, key("params")), key(spec.name))
+            } else if defaults.contains_key(spec.name) {
+                vec![key("defaults"), key(spec.name)]
+            } else {
+                path.to_vec()
+            };
+            self.at_node(
+                &at,
+                format!(
+                    "parameter '{}' of kind '{}' is {}, but the test's time limit is {}: a wait that long can never take effect (raise time_limit or lower {})",
+                    spec.name,
+                    kind.name,
+                    humantime::format_duration(wait),
+                    humantime::format_duration(limits.time_limit),
+                    spec.name
+                ),
+            );
+        }
     }
 
     fn set(

@@ -48,6 +48,10 @@ pub struct ParamSpec {
     pub default: Value,
     /// What it controls, for `grader list --kinds` and error messages.
     pub doc: &'static str,
+    /// A wait inside the test (a per-operation bound, say): a value at or
+    /// above the test's time limit could never take effect, so the suite
+    /// is rejected when it loads.
+    pub wait: bool,
 }
 
 impl ParamSpec {
@@ -64,6 +68,7 @@ impl ParamSpec {
             ty: ParamType::Int { min, max },
             default: Value::Int(default),
             doc,
+            wait: false,
         }
     }
 
@@ -74,6 +79,7 @@ impl ParamSpec {
             ty: ParamType::Bool,
             default: Value::Bool(default),
             doc,
+            wait: false,
         }
     }
 
@@ -84,6 +90,7 @@ impl ParamSpec {
             ty: ParamType::Duration,
             default: Value::Duration(Duration::from_millis(default_ms)),
             doc,
+            wait: false,
         }
     }
 
@@ -248,6 +255,14 @@ impl Param<Duration> {
     /// A duration, with its default in milliseconds.
     pub const fn millis(name: &'static str, default_ms: u64, doc: &'static str) -> Self {
         Param::new(ParamSpec::millis(name, default_ms, doc))
+    }
+
+    /// The same duration, marked as a wait inside the test: it must be
+    /// shorter than the test's time limit (see [`ParamSpec::wait`]).
+    pub const fn a_wait(self) -> Self {
+        let mut spec = self.spec;
+        spec.wait = true;
+        Param::new(spec)
     }
 }
 

@@ -38,7 +38,8 @@ pub const OP_TIMEOUT: Param<Duration> = Param::millis(
     "op_timeout",
     10_000,
     "how long a single client operation may take where a test bounds it",
-);
+)
+.a_wait();
 /// How far the saved Raft state may exceed `max_raft_state`.
 pub const LOG_FACTOR: Param<usize> = Param::count(
     "log_factor",
