@@ -1,14 +1,32 @@
 //! The grader's command line: exit statuses, messages, reports.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
 
-fn grader(args: &[&str]) -> Output {
+/// Held while a test spawns a grader. A process forked by another test
+/// thread holds a copy of every pipe end open at that moment until it
+/// execs; so the closed-pipe test, which must be the only holder of its
+/// read end when it drops it, spawns and drops under this lock.
+static SPAWNING: Mutex<()> = Mutex::new(());
+
+fn spawn(args: &[&str], stdout: Stdio) -> Child {
     Command::new(env!("CARGO_BIN_EXE_grader"))
         .args(args)
         .current_dir(root())
-        .output()
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("the grader runs")
+}
+
+fn grader(args: &[&str]) -> Output {
+    let child = {
+        let _spawning = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+        spawn(args, Stdio::piped())
+    };
+    child.wait_with_output().expect("the grader ends")
 }
 
 fn root() -> PathBuf {
@@ -282,14 +300,12 @@ fn without_a_seed_each_run_draws_a_fresh_one_that_its_replay_command_repeats() {
 /// Runs the grader with its stdout a pipe that nobody reads: the read end is
 /// closed before the grader writes anything, as `| head -1` does early.
 fn with_stdout_closed(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_grader"))
-        .args(args)
-        .current_dir(root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the grader runs");
-    drop(child.stdout.take());
+    let child = {
+        let _spawning = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+        let mut child = spawn(args, Stdio::piped());
+        drop(child.stdout.take());
+        child
+    };
     child.wait_with_output().expect("the grader ends")
 }
 
