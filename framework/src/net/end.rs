@@ -159,7 +159,7 @@ impl ClientEnd {
             }
         }
         if !self
-            .held(&*host, rpc, Leg::Request, &caller, &server_name, method)
+            .held(&*host, rpc, Leg::Request, &caller, &server_name, method, request.len())
             .await
         {
             host.record(EventKind::DropRequest { rpc });
@@ -208,7 +208,7 @@ impl ClientEnd {
         // keep a superseded server from ever answering with success.
         sleep(latency.draw(&mut rng)).await;
         if !self
-            .held(&*host, rpc, Leg::Reply, &caller, &server_name, method)
+            .held(&*host, rpc, Leg::Reply, &caller, &server_name, method, reply.len())
             .await
         {
             host.record(EventKind::DropReply { rpc });
@@ -244,8 +244,9 @@ impl ClientEnd {
         caller: &str,
         server: &str,
         method: &'static str,
+        bytes: usize,
     ) -> bool {
-        let Some(release) = self.net.state().catch(leg, caller, server, method) else {
+        let Some(release) = self.net.state().catch(leg, caller, server, method, bytes) else {
             return true;
         };
         host.record(EventKind::Held { rpc });

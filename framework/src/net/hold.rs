@@ -40,6 +40,7 @@ pub struct Hold {
     from: Option<String>,
     to: Option<String>,
     method: Option<String>,
+    min_bytes: usize,
     limit: Option<usize>,
 }
 
@@ -60,6 +61,7 @@ impl Hold {
             from: None,
             to: None,
             method: None,
+            min_bytes: 0,
             limit: None,
         }
     }
@@ -83,14 +85,23 @@ impl Hold {
         self
     }
 
+    /// Only messages (of the held leg) of at least `bytes` serialized bytes:
+    /// a way to pick out, say, a snapshot among heartbeats without knowing
+    /// the student's method names.
+    pub fn at_least(mut self, bytes: usize) -> Hold {
+        self.min_bytes = bytes;
+        self
+    }
+
     /// Catches at most `n` messages; later ones pass.
     pub fn first(mut self, n: usize) -> Hold {
         self.limit = Some(n);
         self
     }
 
-    fn matches(&self, leg: Leg, from: &str, to: &str, method: &str) -> bool {
+    fn matches(&self, leg: Leg, from: &str, to: &str, method: &str, bytes: usize) -> bool {
         self.leg == leg
+            && bytes >= self.min_bytes
             && self.from.as_deref().is_none_or(|f| f == from)
             && self.to.as_deref().is_none_or(|t| t == to)
             && self.method.as_deref().is_none_or(|m| m == method)
@@ -127,9 +138,10 @@ impl HoldState {
         from: &str,
         to: &str,
         method: &str,
+        bytes: usize,
     ) -> Option<oneshot::Receiver<bool>> {
         let room = self.rule.limit.is_none_or(|n| self.caught < n);
-        if !(self.catching && room && self.rule.matches(leg, from, to, method)) {
+        if !(self.catching && room && self.rule.matches(leg, from, to, method, bytes)) {
             return None;
         }
         let (tx, rx) = oneshot::channel();

@@ -81,10 +81,11 @@ impl State {
         from: &str,
         to: &str,
         method: &str,
+        bytes: usize,
     ) -> Option<tokio::sync::oneshot::Receiver<bool>> {
         self.holds
             .iter_mut()
-            .find_map(|hold| hold.catch(leg, from, to, method))
+            .find_map(|hold| hold.catch(leg, from, to, method, bytes))
     }
 }
 

@@ -136,6 +136,16 @@ impl Applied {
                     data.last_included
                 ));
             }
+            // A service that installs this goes back in time: what it applied
+            // after the snapshot's index is undone, and a client may read it
+            // undone. Raft must drop an InstallSnapshot that covers no more
+            // than it has already committed.
+            if index < self.last_applied[i] {
+                return Err(format!(
+                    "server {i} handed its service a snapshot ending at index {index} after applying up to index {}: snapshots must only move the service forward (ignore an InstallSnapshot at or below the commit index)",
+                    self.last_applied[i]
+                ));
+            }
         }
         let log: BTreeMap<u64, Vec<u8>> = data
             .commands

@@ -14,13 +14,15 @@ pub const AGREEMENT: Param<Duration> = Param::millis(
     "agreement_timeout",
     10_000,
     "how long one() tries to commit a command",
-);
+)
+.a_wait();
 /// How long `one()` waits for one attempt to commit.
 pub const AGREEMENT_TRY: Param<Duration> = Param::millis(
     "agreement_try",
     2000,
     "how long one() waits for one attempt to commit",
-);
+)
+.a_wait();
 /// Whether the snapshot tests cut the victim off in each round.
 pub const DISCONNECT: Param<bool> =
     Param::flag("disconnect", false, "cut the victim off in each round");
@@ -52,6 +54,14 @@ pub const P3_ROUNDS: &[ParamSpec] = &[
 pub const P5_ROUNDS: &[ParamSpec] = &[
     servers(5),
     rounds(1000),
+    ELECTION,
+    AGREEMENT.spec(),
+    AGREEMENT_TRY.spec(),
+];
+/// The classic unreliable agreement's 49 rounds of five commands.
+pub const P5_AGREE_ROUNDS: &[ParamSpec] = &[
+    servers(5),
+    rounds(49),
     ELECTION,
     AGREEMENT.spec(),
     AGREEMENT_TRY.spec(),

@@ -49,7 +49,7 @@ lab_kinds! {
         "a partitioned leader and a follower crash and restart";
     "figure8" => persistence::figure8, P5_ROUNDS,
         "Figure 8: leaders crash at random; committed entries survive";
-    "unreliable_agree" => persistence::unreliable_agree, P5_ROUNDS,
+    "unreliable_agree" => persistence::unreliable_agree, P5_AGREE_ROUNDS,
         "concurrent agreement on an unreliable network";
     "figure8_unreliable" => persistence::figure8_unreliable, P5_ROUNDS,
         "Figure 8 on an unreliable network with long reordering";
@@ -61,6 +61,8 @@ lab_kinds! {
         "a vote survives a restart: never two leaders in one term";
     "stale_vote" => scripted::stale_vote, P3,
         "a vote reply held until a later election must not count there";
+    "stale_snapshot" => scripted::stale_snapshot, P3,
+        "a snapshot held until the follower has moved past it must change nothing";
     "snapshot" => snapshots::snapshot, P3_SNAPSHOT,
         "snapshots every 10 entries; lagging peers catch up";
     "snapshot_all_crash" => snapshots::snapshot_all_crash, P3_UNRELIABLE_ROUNDS,

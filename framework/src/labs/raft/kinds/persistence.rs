@@ -184,7 +184,7 @@ pub async fn unreliable_agree<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<R>(&env, true, ApplyMode::Plain);
     let n = c.n() as u64;
     let mut background = FuturesUnordered::new();
-    for iter in 1..50u64 {
+    for iter in 1..=env.params.get(&ROUNDS) as u64 {
         for j in 0..4 {
             background.push(c.one(cmd(100 * iter + j), 1, true));
         }
