@@ -1,32 +1,14 @@
 //! The grader's command line: exit statuses, messages, reports.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::Mutex;
+use std::process::{Command, Output};
 
-/// Held while a test spawns a grader. A process forked by another test
-/// thread holds a copy of every pipe end open at that moment until it
-/// execs; so the closed-pipe test, which must be the only holder of its
-/// read end when it drops it, spawns and drops under this lock.
-static SPAWNING: Mutex<()> = Mutex::new(());
-
-fn spawn(args: &[&str], stdout: Stdio) -> Child {
+fn grader(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_grader"))
         .args(args)
         .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(Stdio::piped())
-        .spawn()
+        .output()
         .expect("the grader runs")
-}
-
-fn grader(args: &[&str]) -> Output {
-    let child = {
-        let _spawning = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
-        spawn(args, Stdio::piped())
-    };
-    child.wait_with_output().expect("the grader ends")
 }
 
 fn root() -> PathBuf {
@@ -91,7 +73,7 @@ fn bad_input_of_every_kind_exits_2_with_a_message() {
 
     let selector = grader(&["run", "config/raft_lab_test.yml", "--test", "99"]);
     assert_eq!(selector.status.code(), Some(2));
-    assert!(text(&selector.stderr).contains("no test matches '99' (tests are numbered 1 to 31)"));
+    assert!(text(&selector.stderr).contains("no test matches '99' (tests are numbered 1 to 32)"));
 
     let lab = grader(&["kinds", "paxos"]);
     assert_eq!(lab.status.code(), Some(2));
@@ -105,7 +87,7 @@ fn list_shows_the_suite() {
     let stdout = text(&out.stdout);
     assert!(
         stdout.starts_with(
-            "config/raft_lab_test.yml: lab raft, 31 tests, 110 points, 3 seeds per test, fresh each run\n"
+            "config/raft_lab_test.yml: lab raft, 32 tests, 114 points, 3 seeds per test, fresh each run\n"
         ),
         "{stdout}"
     );
@@ -145,7 +127,7 @@ fn a_run_prints_the_labs_lines_and_writes_a_json_report() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "config/raft_lab_test.yml: 2 of 31 tests, 1 seed each, seed 11 (from --seed)"
+        "config/raft_lab_test.yml: 2 of 32 tests, 1 seed each, seed 11 (from --seed)"
     );
     assert_eq!(lines[1], "TEST 1: Initial election");
     assert!(lines[2].starts_with("TEST 1 Passed  (virtual "), "{stdout}");
@@ -300,12 +282,14 @@ fn without_a_seed_each_run_draws_a_fresh_one_that_its_replay_command_repeats() {
 /// Runs the grader with its stdout a pipe that nobody reads: the read end is
 /// closed before the grader writes anything, as `| head -1` does early.
 fn with_stdout_closed(args: &[&str]) -> Output {
-    let child = {
-        let _spawning = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
-        let mut child = spawn(args, Stdio::piped());
-        drop(child.stdout.take());
-        child
-    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the grader runs");
+    drop(child.stdout.take());
     child.wait_with_output().expect("the grader ends")
 }
 
