@@ -9,8 +9,7 @@
 use std::sync::Arc;
 
 use framework::labs::kv::Status;
-use framework::labs::raft::{ApplyMsg, Raft as _};
-use tokio::sync::mpsc;
+use framework::labs::raft::{ApplyMsg, ApplyReceiver, Raft as _};
 
 use super::rpc::Request;
 use super::server::{Shared, State};
@@ -19,7 +18,7 @@ use super::snapshot;
 impl Shared {
     /// The applier task: runs until Raft drops its end of the channel (or
     /// the node crashes).
-    pub(super) async fn run_applier(self: Arc<Self>, mut applied: mpsc::Receiver<ApplyMsg>) {
+    pub(super) async fn run_applier(self: Arc<Self>, mut applied: ApplyReceiver) {
         while let Some(message) = applied.recv().await {
             let mut state = self.lock();
             match message {

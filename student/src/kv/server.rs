@@ -41,11 +41,11 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use framework::labs::kv::{KvServer, Status};
-use framework::labs::raft::Raft as _;
+use framework::labs::raft::{Raft as _, apply_channel};
 use framework::net::{ClientEnd, Service};
 use framework::persister::Persister;
 use framework::sim::Node;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::{Duration, Instant, sleep};
 
 use super::machine::Machine;
@@ -185,9 +185,9 @@ impl KvServer for Server {
         // Restore before Raft starts: Raft resumes applying from the entry
         // after its snapshot, which is the one this machine expects next.
         let machine = snapshot::decode(&persister.read_snapshot());
-        // One message at a time: Raft waits until the applier has taken the
-        // previous one.
-        let (apply, applied) = mpsc::channel(1);
+        // Unbuffered: Raft's send completes when the applier has taken the
+        // message.
+        let (apply, applied) = apply_channel();
         let raft = Raft::make(node.clone(), servers, me, persister.clone(), apply);
         let shared = Arc::new(Shared {
             raft,

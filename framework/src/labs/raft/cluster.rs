@@ -7,10 +7,8 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
-
 use super::applied::Applied;
-use super::{ApplyMsg, Raft};
+use super::{ApplyMsg, ApplyReceiver, Raft, apply_channel};
 use crate::labs::group::Group;
 use crate::labs::links::Links;
 use crate::sim::{Failure, World};
@@ -136,7 +134,7 @@ impl<R: Raft> Cluster<R> {
                     }
                 }
             }
-            let (apply_tx, apply_rx) = mpsc::channel(1);
+            let (apply_tx, apply_rx) = apply_channel();
             let raft = Arc::new(R::make(node.clone(), ends, i, persister, apply_tx));
             node.spawn(consume_applies(
                 i,
@@ -184,7 +182,7 @@ async fn consume_applies<R: Raft>(
     i: usize,
     mode: ApplyMode,
     raft: Arc<R>,
-    mut rx: mpsc::Receiver<ApplyMsg>,
+    mut rx: ApplyReceiver,
     applied: Arc<Mutex<Applied>>,
     world: World,
 ) {

@@ -1,11 +1,11 @@
 //! The contract between a student's Raft and everything that uses it (the
 //! test harness, and later the student's own key/value service).
 
-use tokio::sync::mpsc;
-
 use crate::net::{ClientEnd, Service};
 use crate::persister::Persister;
 use crate::sim::Node;
+
+use super::ApplySender;
 
 /// What a peer sends on its apply channel, in log order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,11 +31,6 @@ pub enum ApplyMsg {
     },
 }
 
-/// The sending side of a peer's apply channel. It holds one message, like
-/// the classic labs' unbuffered channel: `send(..).await` waits until the
-/// service has taken the previous one.
-pub type ApplySender = mpsc::Sender<ApplyMsg>;
-
 /// A Raft peer, as the tests and the key/value service use it.
 ///
 /// # Rules
@@ -47,8 +42,10 @@ pub type ApplySender = mpsc::Sender<ApplyMsg>;
 ///   channel in index order, with no gaps (a snapshot may skip ahead). Send
 ///   from one task: sending from many reorders messages.
 /// - **Never hold a lock while waiting to send on the apply channel** that
-///   [`Raft::snapshot`] needs: the service calls `snapshot` from the task
-///   that reads the channel, so the two would wait for each other.
+///   [`Raft::snapshot`] needs: the channel is unbuffered (a send completes
+///   when the service has taken the message), and the service calls
+///   `snapshot` from the task that reads the channel, so the two would wait
+///   for each other.
 /// - **Persist before you answer**: save term, vote and log (with the
 ///   snapshot) through the [`Persister`] at every change, before replying to
 ///   an RPC or sending one that depends on the change.

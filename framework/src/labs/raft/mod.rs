@@ -3,10 +3,12 @@
 //! `config/raft_lab_test.yml`.
 
 mod applied;
+mod apply_channel;
 mod checks;
 mod cluster;
 mod contract;
 pub(crate) mod kinds;
 
 pub use cluster::{ApplyMode, Cluster, Limits, SNAPSHOT_INTERVAL};
-pub use contract::{ApplyMsg, ApplySender, Raft};
+pub use apply_channel::{ApplyClosed, ApplyReceiver, ApplySender, apply_channel};
+pub use contract::{ApplyMsg, Raft};
