@@ -21,10 +21,12 @@ use crate::sync::lock;
 #[derive(Clone, Default)]
 pub struct Persister(Arc<Mutex<Saved>>);
 
+/// Behind `Arc`s, so that [`Persister::copy`] shares the bytes rather than
+/// copying them, and a `Vec` given to [`Persister::save`] is kept as it is.
 #[derive(Clone, Default)]
 struct Saved {
-    raft_state: Arc<[u8]>,
-    snapshot: Arc<[u8]>,
+    raft_state: Arc<Vec<u8>>,
+    snapshot: Arc<Vec<u8>>,
 }
 
 impl Persister {
@@ -35,11 +37,14 @@ impl Persister {
 
     /// Saves the Raft state and the snapshot together, in one atomic step.
     /// Both are replaced: pass the current snapshot again (or `&[]` if there
-    /// is none) when only the Raft state changed.
-    pub fn save(&self, raft_state: &[u8], snapshot: &[u8]) {
+    /// is none) when only the Raft state changed. Each is a byte slice
+    /// (copied) or a `Vec<u8>` (kept without a copy: a peer that saves its
+    /// whole log at every change saves a copy per save this way).
+    pub fn save(&self, raft_state: impl Into<Vec<u8>>, snapshot: impl Into<Vec<u8>>) {
+        let (raft_state, snapshot) = (Arc::new(raft_state.into()), Arc::new(snapshot.into()));
         let mut saved = lock(&self.0);
-        saved.raft_state = raft_state.into();
-        saved.snapshot = snapshot.into();
+        saved.raft_state = raft_state;
+        saved.snapshot = snapshot;
     }
 
     /// A copy of the saved Raft state (empty if none was saved).
@@ -80,7 +85,7 @@ mod tests {
         let mut read = p.read_raft_state();
         read[0] = b'X';
         assert_eq!(p.read_raft_state(), b"state-1");
-        p.save(b"state-2", &[]);
+        p.save(b"state-2", []);
         assert_eq!(p.read_raft_state(), b"state-2");
         assert_eq!(p.read_snapshot(), b"");
         assert_eq!(p.raft_state_size(), 7);

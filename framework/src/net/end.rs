@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 use tokio::time::sleep;
 
-use super::hold::Leg;
+use super::hold::{Leg, Message};
 use super::host::Host;
 use super::{Method, Network};
 use crate::sim::EventKind;
@@ -159,7 +159,17 @@ impl ClientEnd {
             }
         }
         if !self
-            .held(&*host, rpc, Leg::Request, &caller, &server_name, method, request.len())
+            .held(
+                &*host,
+                rpc,
+                Message {
+                    leg: Leg::Request,
+                    from: &caller,
+                    to: &server_name,
+                    method,
+                    bytes: request.len(),
+                },
+            )
             .await
         {
             host.record(EventKind::DropRequest { rpc });
@@ -208,7 +218,17 @@ impl ClientEnd {
         // keep a superseded server from ever answering with success.
         sleep(latency.draw(&mut rng)).await;
         if !self
-            .held(&*host, rpc, Leg::Reply, &caller, &server_name, method, reply.len())
+            .held(
+                &*host,
+                rpc,
+                Message {
+                    leg: Leg::Reply,
+                    from: &caller,
+                    to: &server_name,
+                    method,
+                    bytes: reply.len(),
+                },
+            )
             .await
         {
             host.record(EventKind::DropReply { rpc });
@@ -236,17 +256,8 @@ impl ClientEnd {
 
     /// Waits while a hold rule holds this leg of the call; false if the test
     /// discarded it.
-    async fn held(
-        &self,
-        host: &dyn Host,
-        rpc: u64,
-        leg: Leg,
-        caller: &str,
-        server: &str,
-        method: &'static str,
-        bytes: usize,
-    ) -> bool {
-        let Some(release) = self.net.state().catch(leg, caller, server, method, bytes) else {
+    async fn held(&self, host: &dyn Host, rpc: u64, message: Message<'_>) -> bool {
+        let Some(release) = self.net.state().catch(&message) else {
             return true;
         };
         host.record(EventKind::Held { rpc });

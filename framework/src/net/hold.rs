@@ -99,13 +99,27 @@ impl Hold {
         self
     }
 
-    fn matches(&self, leg: Leg, from: &str, to: &str, method: &str, bytes: usize) -> bool {
-        self.leg == leg
-            && bytes >= self.min_bytes
-            && self.from.as_deref().is_none_or(|f| f == from)
-            && self.to.as_deref().is_none_or(|t| t == to)
-            && self.method.as_deref().is_none_or(|m| m == method)
+    fn matches(&self, message: &Message<'_>) -> bool {
+        self.leg == message.leg
+            && message.bytes >= self.min_bytes
+            && self.from.as_deref().is_none_or(|f| f == message.from)
+            && self.to.as_deref().is_none_or(|t| t == message.to)
+            && self.method.as_deref().is_none_or(|m| m == message.method)
     }
+}
+
+/// A message on the wire, as hold rules see it.
+pub(crate) struct Message<'a> {
+    /// Which half of its call it is.
+    pub(crate) leg: Leg,
+    /// The calling host.
+    pub(crate) from: &'a str,
+    /// The server called.
+    pub(crate) to: &'a str,
+    /// The method called.
+    pub(crate) method: &'a str,
+    /// Its serialized size.
+    pub(crate) bytes: usize,
 }
 
 /// One rule's state in the network.
@@ -132,16 +146,9 @@ impl HoldState {
 
     /// Catches the message if it matches and the rule has room: the call
     /// waits on the receiver returned.
-    pub(crate) fn catch(
-        &mut self,
-        leg: Leg,
-        from: &str,
-        to: &str,
-        method: &str,
-        bytes: usize,
-    ) -> Option<oneshot::Receiver<bool>> {
+    pub(crate) fn catch(&mut self, message: &Message<'_>) -> Option<oneshot::Receiver<bool>> {
         let room = self.rule.limit.is_none_or(|n| self.caught < n);
-        if !(self.catching && room && self.rule.matches(leg, from, to, method, bytes)) {
+        if !(self.catching && room && self.rule.matches(message)) {
             return None;
         }
         let (tx, rx) = oneshot::channel();

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::hold::{Hold, HoldState, Leg};
+use super::hold::{Hold, HoldState, Message};
 use super::host::WeakHost;
 use super::stall::StallWatch;
 use super::{ClientEnd, Faults, Held, Latency, Server};
@@ -77,15 +77,9 @@ impl State {
     /// call then waits on the receiver.
     pub(crate) fn catch(
         &mut self,
-        leg: Leg,
-        from: &str,
-        to: &str,
-        method: &str,
-        bytes: usize,
+        message: &Message<'_>,
     ) -> Option<tokio::sync::oneshot::Receiver<bool>> {
-        self.holds
-            .iter_mut()
-            .find_map(|hold| hold.catch(leg, from, to, method, bytes))
+        self.holds.iter_mut().find_map(|hold| hold.catch(message))
     }
 }
 

@@ -32,7 +32,7 @@ pub struct Durable<L> {
 /// changes they record.
 pub fn save(persister: &Persister, state: &Durable<&Log>, snapshot: &[u8]) {
     let bytes = postcard::to_allocvec(state).expect("the Raft state always serializes");
-    persister.save(&bytes, snapshot);
+    persister.save(bytes, snapshot);
 }
 
 /// What `persister` holds: the saved state (a fresh one if nothing was

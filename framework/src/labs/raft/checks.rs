@@ -48,6 +48,23 @@ impl<R: Raft> Cluster<R> {
         Ok(())
     }
 
+    /// Sleeps for `d`, checking election safety every 10 ms meanwhile, so
+    /// that a test that spends its time crashing and cutting off leaders
+    /// (Figure 8, churn) sees two leaders of one term as they happen, not
+    /// only if they are still there at its next check.
+    pub async fn watch(&self, d: Duration) -> Result<(), Failure> {
+        const STEP: Duration = Duration::from_millis(10);
+        let end = Instant::now() + d;
+        loop {
+            self.check_election_safety()?;
+            let now = Instant::now();
+            if now >= end {
+                return Ok(());
+            }
+            sleep(STEP.min(end - now)).await;
+        }
+    }
+
     /// Waits for exactly one leader among the connected peers: up to 10
     /// rounds of 450–550 ms, failing if any term has two leaders, and
     /// returns the leader of the highest term seen.

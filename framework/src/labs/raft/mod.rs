@@ -9,6 +9,6 @@ mod cluster;
 mod contract;
 pub(crate) mod kinds;
 
-pub use cluster::{ApplyMode, Cluster, Limits, SNAPSHOT_INTERVAL};
 pub use apply_channel::{ApplyClosed, ApplyReceiver, ApplySender, apply_channel};
+pub use cluster::{ApplyMode, Cluster, Limits, SNAPSHOT_INTERVAL};
 pub use contract::{ApplyMsg, Raft};

@@ -76,6 +76,8 @@ lab_kinds! {
         "lagging servers catch up by snapshot and serve";
     "snapshot_size" => scenarios::snapshot_size, WITH_OPS,
         "saved state and snapshot stay small over many operations";
+    "snapshot_under_waiters" => scenarios::snapshot_under_waiters, WITH_OPS,
+        "a snapshot that covers a cut-off leader's waiting handlers must not answer them with success";
     "unreliable_progress" => scenarios::unreliable_progress, WITH_OPS,
         "one client progresses on an unreliable network";
     "unreliable_one_key" => scenarios::unreliable_one_key, WITH_OPS,

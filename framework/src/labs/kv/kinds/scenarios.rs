@@ -11,6 +11,7 @@ use tokio::time::{Instant, sleep, timeout};
 use super::common::*;
 use super::generic::check_appends;
 use crate::labs::kv::{KvClerk, KvCluster, KvServer};
+use crate::net::Hold;
 use crate::sim::{self, Failure};
 use crate::suite::TestEnv;
 use crate::{ensure, fail};
@@ -395,5 +396,85 @@ pub async fn speed<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure>
         "operations use too much CPU: {ops} appends took {cpu_per_op:?} of CPU time each; at most {max_cpu:?} each allowed (virtual time does not show computation: look for busy work per operation)"
     );
     check_sizes(&env, &c)?;
+    check(&env, &c)
+}
+
+/// A handler waiting at an index that an installed snapshot covers must
+/// not report success: another leader's entry may hold that index. Three
+/// servers; the leader `old` is cut off with client A, whose append it
+/// starts but cannot commit; the other two elect a leader, commit `ops`
+/// puts and snapshot past that index. Then `old`'s own requests are held
+/// (it learns of the new term only from the new leader), A's append is
+/// started afresh at `old`, and the network heals: the new leader's first
+/// message to `old` is, in most Rafts, the snapshot. A server that answers
+/// the waiting handler with success acknowledges an append that never took
+/// effect, which the final read shows.
+pub async fn snapshot_under_waiters<S: KvServer, C: KvClerk>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<S, C>(&env, false);
+    let n = c.n();
+    ensure!(n == 3, "this scenario needs 3 servers, not {n}");
+    ensure!(
+        env.params.get(&MAX_RAFT_STATE).is_some(),
+        "this scenario needs snapshots: set max_raft_state"
+    );
+    let limit = env.params.get(&OP_TIMEOUT);
+    let et = env.params.get(&ELECTION_TIMEOUT);
+    let b = c.make_client(0, &c.all());
+    within(limit, "put", b.put("warm-up", "1")).await?;
+    let old = c.wait_for_leader(LEADER_WAIT).await?;
+    let rest: Vec<usize> = (0..n).filter(|&i| i != old).collect();
+    c.partition(&[&[old], &rest]);
+    c.connect_client(&b, &rest);
+    let a = c.make_client(1, &[old]);
+    let net = c.world().net();
+    // A's first request to `old` waits on the wire until the end of the
+    // setup, so that its handler is fresh when the snapshot comes.
+    let a_request = net.hold(Hold::requests().from(a.host()).to(&c.name(old)).first(1));
+    let acknowledged = std::cell::Cell::new(None);
+    let append = async {
+        a.append("a", "x").await;
+        acknowledged.set(Some(c.world().now()));
+    };
+    let script = async {
+        let caught = tokio::select! {
+            biased;
+            () = a_request.wait_caught(1) => true,
+            () = sleep(limit) => false,
+        };
+        ensure!(
+            caught,
+            "client 1's clerk sent nothing to server {old}, the only server it can reach, within {limit:?}"
+        );
+        for i in 0..env.params.get(&OPS) {
+            within(limit, "put in the majority", b.put(&i.to_string(), "v")).await?;
+        }
+        let from_old = net.hold(Hold::requests().from(&c.name(old)));
+        a_request.release();
+        // Let the handler start A's append before `old` hears of the new
+        // term (a released request is delivered at once).
+        sleep(Duration::from_millis(1)).await;
+        c.heal();
+        sleep(et).await;
+        let cut_off_ack = acknowledged.get();
+        from_old.discard();
+        c.connect_client(&a, &c.all());
+        Ok(cut_off_ack)
+    };
+    let (appended, cut_off_ack) =
+        tokio::join!(within(limit * 2, "client 1's append", append), script);
+    let cut_off_ack = cut_off_ack?;
+    appended?;
+    let got = within(limit, "get(\"a\")", b.get("a")).await?;
+    if got.is_empty() {
+        if let Some(at) = cut_off_ack {
+            fail!(
+                "client 1's append to key \"a\" was acknowledged (at {at:?}) but never took effect: server {old} acknowledged it after losing leadership, uncommitted. Most likely it answered a handler waiting at an index that the snapshot it installed covers (another leader's entry stood there), or answered by index without checking that the entry was the handler's: a waiting handler whose index a snapshot covers must not report success"
+            );
+        }
+    }
+    ensure!(
+        got == "x",
+        "get(\"a\") returned {got:?}, expected \"x\" (client 1 appended \"x\" once)"
+    );
     check(&env, &c)
 }

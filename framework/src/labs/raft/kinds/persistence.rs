@@ -136,7 +136,7 @@ pub async fn figure8<R: Raft>(env: TestEnv) -> Result<(), Failure> {
                 }
             }
         }
-        sleep(pause(&mut rng, et)).await;
+        c.watch(pause(&mut rng, et)).await?;
         if let Some(leader) = leader {
             c.crash(leader);
             up -= 1;
@@ -219,7 +219,7 @@ pub async fn figure8_unreliable<R: Raft>(env: TestEnv) -> Result<(), Failure> {
                 }
             }
         }
-        sleep(pause(&mut rng, et)).await;
+        c.watch(pause(&mut rng, et)).await?;
         if let Some(leader) = leader {
             if rng.random_range(0..1000) < et.as_millis() / 2 {
                 c.disconnect(leader);
@@ -287,28 +287,31 @@ pub async fn churn<R: Raft>(env: TestEnv) -> Result<(), Failure> {
 
     let faults = async {
         let mut rng = env.world.rng();
-        for _ in 0..env.params.get(&ROUNDS) {
-            if rng.random_range(0..1000) < 200 {
-                c.disconnect(rng.random_range(0..n));
-            }
-            if rng.random_range(0..1000) < 500 {
-                let i = rng.random_range(0..n);
-                if !c.is_up(i) {
-                    c.start(i);
+        let churned = async {
+            for _ in 0..env.params.get(&ROUNDS) {
+                if rng.random_range(0..1000) < 200 {
+                    c.disconnect(rng.random_range(0..n));
                 }
-                c.connect(i);
-            }
-            if rng.random_range(0..1000) < 200 {
-                let i = rng.random_range(0..n);
-                if c.is_up(i) {
-                    c.crash(i);
+                if rng.random_range(0..1000) < 500 {
+                    let i = rng.random_range(0..n);
+                    if !c.is_up(i) {
+                        c.start(i);
+                    }
+                    c.connect(i);
                 }
+                if rng.random_range(0..1000) < 200 {
+                    let i = rng.random_range(0..n);
+                    if c.is_up(i) {
+                        c.crash(i);
+                    }
+                }
+                // Longer than one election timeout would let the cluster
+                // settle; shorter keeps it churning.
+                c.watch(et * 7 / 10).await?;
             }
-            // Longer than one election timeout would let the cluster
-            // settle; shorter keeps it churning.
-            sleep(et * 7 / 10).await;
+            c.watch(et).await
         }
-        sleep(et).await;
+        .await;
         c.set_unreliable(false);
         for i in 0..n {
             if !c.is_up(i) {
@@ -316,10 +319,14 @@ pub async fn churn<R: Raft>(env: TestEnv) -> Result<(), Failure> {
             }
             c.connect(i);
         }
+        // The clients stop either way: on a failure too, or they would
+        // run on until the time limit.
         stop.set(true);
+        churned
     };
 
-    let (seen0, seen1, seen2, ()) = tokio::join!(client(0), client(1), client(2), faults);
+    let (seen0, seen1, seen2, faulted) = tokio::join!(client(0), client(1), client(2), faults);
+    faulted?;
     let seen: Vec<Vec<u8>> = [seen0?, seen1?, seen2?].concat();
     ensure!(
         !seen.is_empty(),
