@@ -171,15 +171,22 @@ pub async fn stale_vote<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     let later = net.hold(Hold::requests().from(&c.name(a)).to(&c.name(b)));
     let term_of = |i: usize| c.raft(i).map_or(0, |raft| raft.state().0);
     let asked_in = term_of(a);
-    // Wait until a is two terms past both others, and they have a leader.
+    // Wait until a is a candidate in the term the others have a leader of
+    // (b voted for someone else there): one grant more makes a second
+    // leader of that term. Or, if a gets ahead first, until a is two terms
+    // past both: then the grant makes a leader of a term no majority has
+    // reached. Alone, a's term moves only by its own elections, so a in a
+    // term is a candidate of it.
     let mut ready = false;
-    for _ in 0..100 {
-        sleep(et / 10).await;
+    for _ in 0..1000 {
+        sleep(et / 100).await;
         c.check_election_safety()?;
-        let others_led = [leader, b]
+        let led = [leader, b]
             .iter()
-            .any(|&i| c.raft(i).is_some_and(|raft| raft.state().1));
-        if others_led && term_of(a) >= term_of(leader).max(term_of(b)).max(asked_in) + 2 {
+            .find_map(|&i| c.raft(i).map(|raft| raft.state()).filter(|s| s.1));
+        let same_term = led.is_some_and(|(term, _)| term == term_of(a) && term > asked_in);
+        let ahead = term_of(a) >= term_of(leader).max(term_of(b)).max(asked_in) + 2;
+        if led.is_some() && (same_term || ahead) {
             ready = true;
             break;
         }
@@ -192,10 +199,16 @@ pub async fn stale_vote<R: Raft>(env: TestEnv) -> Result<(), Failure> {
         term_of(b),
         10 * et
     );
+    let late = term_of(a);
     vote.release();
     for _ in 0..10 {
         sleep(Duration::from_millis(20)).await;
-        c.check_election_safety()?;
+        c.check_election_safety().map_err(|f| {
+            Failure::new(format!(
+                "{} (server {a} had just been handed, while a candidate of term {late}, server {b}'s vote reply from its election of term {asked_in}: a reply to an earlier election's request must not count)",
+                f.message()
+            ))
+        })?;
     }
     later.discard();
     from_b.discard();
