@@ -41,9 +41,21 @@ fn replays(file: &str) {
         let seed = suite.default_seed(case);
         let first = case.run(seed, artifacts(file));
         let second = case.run(seed, artifacts(file));
+        // The figures too: among them the checker's `check_steps`, which
+        // counts steps, not time, so that it replays like the rest.
         assert_eq!(
-            (first.trace_hash, first.rpcs, first.virtual_time),
-            (second.trace_hash, second.rpcs, second.virtual_time),
+            (
+                first.trace_hash,
+                first.rpcs,
+                first.virtual_time,
+                first.stats
+            ),
+            (
+                second.trace_hash,
+                second.rpcs,
+                second.virtual_time,
+                second.stats
+            ),
             "{file} TEST {} ({}) is not deterministic with seed {seed}",
             case.number,
             case.name

@@ -237,6 +237,7 @@ fn hard_key(key: &str, n: usize, client0: usize) -> Vec<Operation<KvInput, KvOut
 fn the_deadline_gives_unknown_with_its_reason() {
     let history = hard_key("k", 40, 0);
     let options = CheckOptions::default()
+        .no_step_budget()
         .timeout(Duration::from_millis(200))
         .threads(1);
     let result = check(&KvModel, &history, &options);
@@ -265,7 +266,10 @@ fn the_deadline_gives_unknown_with_its_reason() {
 #[test]
 fn the_memory_budget_gives_unknown_with_its_reason() {
     let history = hard_key("k", 40, 0);
-    let options = CheckOptions::default().no_timeout().memory_budget(8 << 20);
+    let options = CheckOptions::default()
+        .no_timeout()
+        .no_step_budget()
+        .memory_budget(8 << 20);
     let result = check(&KvModel, &history, &options);
     let Verdict::Unknown(why) = &result.verdict else {
         panic!("cannot finish: {}", result.verdict)

@@ -2,7 +2,8 @@
 //! linearizability and prints one verdict line per file.
 //!
 //! Exit status: 0 if every file is Ok, 1 if some file is Illegal, 3 if some
-//! file is Unknown (deadline or memory budget) and none Illegal, 2 if some
+//! file is Unknown (step budget, deadline or memory budget) and none
+//! Illegal, 2 if some
 //! input is bad (unreadable, or not in its format: the message says
 //! `FILE:LINE:COLUMN: expected ..., found ...` on stderr) — bad input wins
 //! over the others, the other files are still checked.
@@ -22,7 +23,9 @@ use framework::linearizability::formats::{
 use framework::linearizability::models::kv::KvModel;
 use framework::linearizability::models::register::RegisterModel;
 use framework::linearizability::report::Report;
-use framework::linearizability::{CheckOptions, CheckResult, Model, Operation, Verdict, check};
+use framework::linearizability::{
+    CheckOptions, CheckResult, DEFAULT_STEP_BUDGET, Model, Operation, Verdict, check,
+};
 
 /// Arguments of `grader check-history`.
 #[derive(Args, Debug)]
@@ -41,8 +44,14 @@ pub struct CheckHistoryArgs {
     pub format: Option<FormatArg>,
 
     /// Gives up (verdict Unknown) after this long per file, e.g. 10s, 500ms.
+    /// Wall-clock time: where it stops depends on the machine.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
+
+    /// Gives up (verdict Unknown) after this many search steps per file,
+    /// over all its partitions. Unlike --timeout, the same on any machine.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_STEP_BUDGET)]
+    pub steps: u64,
 
     /// Gives up (verdict Unknown) when the search's tables pass this many
     /// MiB.
@@ -91,6 +100,7 @@ enum Outcome {
 /// Checks every file and returns the exit status.
 pub fn run(args: CheckHistoryArgs) -> u8 {
     let mut options = CheckOptions::default()
+        .step_budget(args.steps)
         .timeout(args.timeout)
         .memory_budget(args.memory.saturating_mul(1 << 20));
     if let Some(threads) = args.threads {
@@ -166,9 +176,10 @@ fn verdict<M: Model>(
     match &result.verdict {
         Verdict::Ok => {
             say!(
-                "{name}: Ok ({}, {}, {ms:.1} ms)",
+                "{name}: Ok ({}, {}, {}, {ms:.1} ms)",
                 count(history.len(), "operation"),
-                count(result.partitions, "partition")
+                count(result.partitions, "partition"),
+                count_u64(result.steps, "step")
             );
             Outcome::Ok
         }
@@ -177,7 +188,10 @@ fn verdict<M: Model>(
             Outcome::Unknown
         }
         Verdict::Illegal(violation) => {
-            say!("{name}: Illegal ({violation}; {ms:.1} ms)");
+            say!(
+                "{name}: Illegal ({violation}; {}, {ms:.1} ms)",
+                count_u64(result.steps, "step")
+            );
             if let Some(path) = html {
                 match Report::new(model, history, violation).write_html(name, path) {
                     Ok(()) => eprintln!("{name}: report written to {}", path.display()),
@@ -193,6 +207,11 @@ fn verdict<M: Model>(
 
 /// `1 operation`, `2 operations`.
 fn count(n: usize, noun: &str) -> String {
+    count_u64(n as u64, noun)
+}
+
+/// [`count`] of a `u64`, such as steps.
+fn count_u64(n: u64, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {

@@ -144,7 +144,8 @@ pub fn result_lines(report: &TestReport, suite: &Path) -> String {
     out
 }
 
-/// `(virtual 3.1 s, wall 0.02 s, cpu 0.01 s, 3 servers, 58 RPCs, 17 KB)`
+/// `(virtual 3.1 s, wall 0.02 s, cpu 0.01 s, 3 servers, 58 RPCs, 17 KB)`,
+/// and the commands, operations and checker's steps where a test has them.
 pub fn figures(report: &TestReport) -> String {
     let mut parts = vec![
         format!("virtual {:.1} s", report.virtual_ms as f64 / 1000.0),
@@ -161,6 +162,9 @@ pub fn figures(report: &TestReport) -> String {
     }
     if let Some(ops) = report.stats.get("ops") {
         parts.push(format!("{ops} ops"));
+    }
+    if let Some(steps) = report.stats.get("check_steps") {
+        parts.push(format!("{steps} check steps"));
     }
     format!("({})", parts.join(", "))
 }

@@ -142,6 +142,49 @@ fn unknown_exits_3_and_says_why() {
 }
 
 #[test]
+fn a_small_step_budget_gives_unknown_naming_it_and_exits_3() {
+    let dir = scratch("steps");
+    let hard = write(&dir, "hard.json", &hard_json());
+    let good = write(&dir, "good.txt", KV_OK);
+    // No deadline to speak of: the steps, not the clock, stop it.
+    let (code, out, err) = grader(&["--steps", "5000", "--timeout", "1h"], &[&hard, &good]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "{}: Unknown (step budget of 5000 search steps used up; 0 of 1 partitions decided, open: key \"k\")",
+            hard.display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{}: Ok (2 operations, 1 partition, 2 steps, ",
+            good.display()
+        )),
+        "the Ok line gives the steps taken: {out}"
+    );
+    // The same on one thread as on many.
+    let (code, again, _) = grader(&["--steps", "5000", "--threads", "1"], &[&hard]);
+    assert_eq!(code, 3);
+    assert!(
+        again.contains("step budget of 5000 search steps used up"),
+        "{again}"
+    );
+}
+
+#[test]
+fn a_bad_step_budget_exits_2() {
+    let dir = scratch("bad-steps");
+    let good = write(&dir, "good.txt", KV_OK);
+    for bad in ["ten", "-1", "1.5", ""] {
+        let (code, out, err) = grader(&[&format!("--steps={bad}")], &[&good]);
+        assert_eq!(code, 2, "--steps {bad:?}: {out}{err}");
+        assert!(err.contains("--steps"), "--steps {bad:?}: {err}");
+        assert!(out.is_empty(), "nothing is checked: {out}");
+    }
+}
+
+#[test]
 fn bad_input_exits_2_with_file_line_column_and_what_was_expected() {
     let dir = scratch("bad-input");
     let broken = write(

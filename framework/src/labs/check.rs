@@ -2,7 +2,6 @@
 //! lab's history, checked against the lab's [`CheckedModel`].
 
 use std::path::Path;
-use std::time::Duration;
 
 use super::history::History;
 use crate::linearizability::report::Report;
@@ -40,8 +39,10 @@ pub trait CheckedModel: Model {
 /// How the check treats a history it cannot decide, and what it may spend.
 #[derive(Clone, Copy, Debug)]
 pub struct CheckPolicy {
-    /// Wall-clock time the checker may take.
-    pub timeout: Duration,
+    /// Search steps the checker may take. Steps, not wall-clock time, so
+    /// that whether a history is decided does not depend on the machine or
+    /// its load, and a run replays exactly from its seed.
+    pub steps: u64,
     /// Fail the test (rather than warn) when the checker cannot decide.
     pub fail_on_unknown: bool,
 }
@@ -50,7 +51,8 @@ pub struct CheckPolicy {
 /// fails the test, with the checker's HTML report (and the history, where
 /// the model has a JSON form) written to `artifacts`. A check that cannot
 /// decide fails the test when the policy says so, else passes with a
-/// warning: never silently.
+/// warning: never silently. The steps the check took go in the run's
+/// figures as `check_steps`.
 pub fn check_history<M: CheckedModel>(
     model: &M,
     world: &World,
@@ -63,9 +65,11 @@ where
 {
     let operations = history.take(model.pending());
     let options = CheckOptions::default()
-        .timeout(policy.timeout)
+        .step_budget(policy.steps)
+        .no_timeout()
         .memory_budget(MEMORY_BUDGET);
     let result = check(model, &operations, &options);
+    world.set_stat("check_steps", result.steps);
     match &result.verdict {
         Verdict::Ok => Ok(()),
         Verdict::Illegal(violation) => {

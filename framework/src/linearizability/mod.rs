@@ -5,8 +5,8 @@
 //! P-compositionality: a model may split a history into independent parts,
 //! here searched interleaved so that one hard part cannot starve the
 //! others). Three verdicts: [`Verdict::Ok`], [`Verdict::Illegal`] and
-//! [`Verdict::Unknown`] (a deadline or the memory budget stopped the search;
-//! never a pass).
+//! [`Verdict::Unknown`] (the step budget, a deadline or the memory budget
+//! stopped the search; never a pass).
 //!
 //! # Checking a KV history
 //!
@@ -96,10 +96,22 @@
 //!
 //! # Limits
 //!
-//! [`CheckOptions`] holds a wall-clock timeout and a memory budget (the
-//! search tables' bytes, summed over partitions); hitting either gives
-//! [`Verdict::Unknown`] with the reason, which
-//! [`CheckResult::is_linearizable`] never counts as a pass.
+//! [`CheckOptions`] holds three limits; hitting any gives
+//! [`Verdict::Unknown`] with the reason ([`StopReason`]), which
+//! [`CheckResult::is_linearizable`] never counts as a pass:
+//!
+//! - a **step budget** ([`CheckOptions::step_budget`], default
+//!   [`DEFAULT_STEP_BUDGET`]): search steps over all partitions. It is
+//!   spent between the rounds, so where it runs out depends only on the
+//!   history, never on the machine, its load or the number of threads;
+//!   [`CheckResult::steps`] says how many were taken. This is the limit for
+//!   checks inside a test, whose verdict must replay from the seed;
+//! - a **wall-clock timeout** ([`CheckOptions::timeout`], default 60 s): for
+//!   a person checking files (`grader check-history --timeout`). Where it
+//!   stops depends on the machine, so tests turn it off
+//!   ([`CheckOptions::no_timeout`]);
+//! - a **memory budget** ([`CheckOptions::memory_budget`], default 2 GiB):
+//!   the search tables' bytes, summed over partitions.
 
 mod cache;
 mod check;
@@ -113,7 +125,7 @@ pub mod report;
 mod search;
 mod verdict;
 
-pub use check::{CheckOptions, check};
+pub use check::{CheckOptions, DEFAULT_STEP_BUDGET, check};
 pub use history::{
     CallHandle, Event, EventError, EventKind, HistoryBuilder, Operation, operations_from_events,
 };

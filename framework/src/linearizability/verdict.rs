@@ -104,6 +104,17 @@ impl fmt::Display for GaveUp {
 /// The limit a check hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
+    /// The step budget had no step left for each open partition. The only
+    /// reason that does not depend on the machine: the same history and
+    /// budget stop here on every run.
+    StepBudget {
+        /// The configured budget, in search steps.
+        budget: u64,
+        /// Steps taken, over all partitions: at most `budget`, and short of
+        /// it by less than the number of partitions left open (the rest
+        /// cannot be shared evenly among them).
+        used: u64,
+    },
     /// The wall-clock deadline passed.
     Deadline {
         /// The configured timeout.
@@ -119,6 +130,15 @@ pub enum StopReason {
 impl fmt::Display for StopReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            StopReason::StepBudget { budget, used } => {
+                write!(f, "step budget of {budget} search steps used up")?;
+                // Short of the budget when what was left could not give
+                // every open partition one more step.
+                if used < budget {
+                    write!(f, " ({used} taken)")?;
+                }
+                Ok(())
+            }
             StopReason::Deadline { timeout } => {
                 write!(f, "deadline of {} reached", DurationText(*timeout))
             }
@@ -153,7 +173,11 @@ pub struct CheckResult {
     pub verdict: Verdict,
     /// How many partitions the model split the history into.
     pub partitions: usize,
-    /// Search steps over all partitions.
+    /// Search steps over all partitions, as the step budget counts them:
+    /// for a given history and options (other than the wall-clock timeout)
+    /// the same on every run and any number of threads. When a partition is
+    /// refuted, partitions after it count only what they had before that
+    /// round; other threads may have searched them a little further.
     pub steps: u64,
     /// Wall-clock time of the check.
     pub elapsed: Duration,

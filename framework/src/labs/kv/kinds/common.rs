@@ -6,8 +6,7 @@ use crate::ensure;
 use crate::labs::check::{CheckPolicy, check_history};
 use crate::labs::kv::{Client, KvClerk, KvCluster, KvServer};
 pub use crate::labs::params::{
-    CHECK_TIMEOUT, CRASH, ELECTION_TIMEOUT, FAIL_ON_UNKNOWN, PARTITIONS, ROUNDS, SERVERS,
-    UNRELIABLE,
+    CHECK_STEPS, CRASH, ELECTION_TIMEOUT, FAIL_ON_UNKNOWN, PARTITIONS, ROUNDS, SERVERS, UNRELIABLE,
 };
 pub use crate::labs::wait::within;
 use crate::linearizability::models::kv::KvModel;
@@ -108,7 +107,7 @@ pub fn cluster<S: KvServer, C: KvClerk>(env: &TestEnv, unreliable: bool) -> KvCl
 /// The linearizability check every test with clients ends with.
 pub fn check<S: KvServer, C: KvClerk>(env: &TestEnv, c: &KvCluster<S, C>) -> Result<(), Failure> {
     let policy = CheckPolicy {
-        timeout: env.params.get(&CHECK_TIMEOUT),
+        steps: env.params.get(&CHECK_STEPS) as u64,
         fail_on_unknown: env.params.get(&FAIL_ON_UNKNOWN),
     };
     check_history(&KvModel, &env.world, &c.history, &env.artifacts, policy)

@@ -21,7 +21,7 @@ const GENERIC: &[ParamSpec] = &[
     ROUND_LENGTH.spec(),
     ELECTION_TIMEOUT.spec(),
     LOG_FACTOR.spec(),
-    CHECK_TIMEOUT.spec(),
+    CHECK_STEPS.spec(),
     FAIL_ON_UNKNOWN.spec(),
 ];
 const SCRIPTED: &[ParamSpec] = &[
@@ -32,7 +32,7 @@ const SCRIPTED: &[ParamSpec] = &[
     OP_TIMEOUT.spec(),
     ELECTION_TIMEOUT.spec(),
     LOG_FACTOR.spec(),
-    CHECK_TIMEOUT.spec(),
+    CHECK_STEPS.spec(),
     FAIL_ON_UNKNOWN.spec(),
 ];
 const WITH_OPS: &[ParamSpec] = &[
@@ -44,7 +44,7 @@ const WITH_OPS: &[ParamSpec] = &[
     OP_TIMEOUT.spec(),
     ELECTION_TIMEOUT.spec(),
     LOG_FACTOR.spec(),
-    CHECK_TIMEOUT.spec(),
+    CHECK_STEPS.spec(),
     FAIL_ON_UNKNOWN.spec(),
 ];
 const SPEED: &[ParamSpec] = &[
@@ -54,7 +54,7 @@ const SPEED: &[ParamSpec] = &[
     MAX_OP_CPU.spec(),
     max_raft_state(-1),
     LOG_FACTOR.spec(),
-    CHECK_TIMEOUT.spec(),
+    CHECK_STEPS.spec(),
     FAIL_ON_UNKNOWN.spec(),
 ];
 
