@@ -23,11 +23,14 @@ use crate::suite::TestEnv;
 /// bytes.
 const BIG: usize = 200;
 
-/// How long the test waits for a message it has just released to reach
-/// its handler, and for the reply to come back: far more than the 1–5 ms
-/// each way on the wire, far less than a heartbeat interval or an election
-/// timeout, so that nobody's beliefs change meanwhile.
-const SETTLE: Duration = Duration::from_millis(50);
+/// How long the test waits for the messages on the wire to arrive, and
+/// for their replies to come back: two round trips at the longest time on
+/// the wire (20 ms at the default 1–5 ms), far less than a heartbeat
+/// interval or an election timeout, so that nobody's beliefs change
+/// meanwhile.
+fn settle<R: Raft>(c: &Cluster<R>) -> Duration {
+    c.world().net().latency().max * 4
+}
 
 /// Server `i`'s current term (0 while it is down).
 fn term_of<R: Raft>(c: &Cluster<R>, i: usize) -> u64 {
@@ -102,7 +105,7 @@ async fn finish<R: Raft>(c: &Cluster<R>, holds: &[&Held], x: u64) -> Result<(), 
 /// those of a run whose commands all commit at the first try):
 ///
 /// 1. Leader `l` (term t1), with only follower `f` reachable, sends `f`
-///    entries 2–6; `f` stores them and every reply of `f`'s to `l` is held.
+///    entries 2–6; `f` stores them, and its reply is held.
 /// 2. `l` and `f` are cut off; the other three commit a command of their
 ///    own at index 2 (term t2).
 /// 3. `l` rejoins two of them (`g`, the leader, and `a`; `b` stays away)
@@ -111,7 +114,7 @@ async fn finish<R: Raft>(c: &Cluster<R>, holds: &[&Held], x: u64) -> Result<(), 
 ///    whose log can win, and leads term t3.
 /// 5. `f` is cut off again (its link from `l` stays up, but every request
 ///    on it is held), and `l` stores entries 4–9 of term t3 on `b` alone.
-///    The held replies are released: a leader that takes `f`'s old success
+///    The held reply is released: a leader that takes `f`'s old success
 ///    as news about its new log counts `f` for entries 4–6, and commits
 ///    them with two of five servers holding them.
 pub async fn stale_append_reply<R: Raft>(env: TestEnv) -> Result<(), Failure> {
@@ -129,10 +132,12 @@ pub async fn stale_append_reply<R: Raft>(env: TestEnv) -> Result<(), Failure> {
         ))
     };
 
-    // 1. Every reply of f's to l is held from now on. The first request to
-    // f that carries entries is held too, only to learn that it was sent:
-    // once it is released, f's answer to it is among the held replies.
-    let replies = net.hold(Hold::replies().from(&c.name(l)).to(&c.name(f)));
+    // 1. The first request to f that carries entries is held, then every
+    // later request to f. Once the replies to the earlier ones are back,
+    // the first is released and its reply, the only one f can still send
+    // l, is held: l never learns that f has the entries, and the one reply
+    // held is the one about them (not a heartbeat's, which a leader that
+    // lets a reply lower match_index would take last).
     let entries = net.hold(
         Hold::requests()
             .from(&c.name(l))
@@ -148,16 +153,23 @@ pub async fn stale_append_reply<R: Raft>(env: TestEnv) -> Result<(), Failure> {
             () = entries.wait_caught(1) => true,
             () = sleep(et) => false,
         };
+    let later = net.hold(Hold::requests().from(&c.name(l)).to(&c.name(f)));
+    sleep(settle(&c)).await;
+    let replies = net.hold(Hold::replies().from(&c.name(l)).to(&c.name(f)));
     entries.release();
-    sleep(SETTLE).await;
-    // Every reply held was sent in term t1 only if f never left it.
-    let set_up = caught && c.leadership(l) == Some((t1, true)) && term_of(&c, f) == t1;
+    sleep(settle(&c)).await;
+    // The reply held is a success of term t1 only if f never left it.
+    let set_up = caught
+        && replies.caught() == 1
+        && c.leadership(l) == Some((t1, true))
+        && term_of(&c, f) == t1;
     c.disconnect(l);
     c.disconnect(f);
     replies.stop();
+    later.discard();
     if !set_up {
         not_set_up(format!(
-            "leader {l} of term {t1} did not send server {f} the entries it was given within {et:?}, or one of them left term {t1} meanwhile"
+            "leader {l} of term {t1} did not send server {f} the entries it was given within {et:?}, or server {f} did not answer, or one of them left term {t1} meanwhile"
         ));
         return finish(&c, &[&replies], 100).await;
     }
@@ -194,7 +206,7 @@ pub async fn stale_append_reply<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     let t3 = term_of(&c, l);
 
     // 5. Nothing more reaches f, yet l's link to f stays up so that the
-    // held replies can be delivered.
+    // held reply can be delivered.
     let to_f = net.hold(Hold::requests().from(&c.name(l)).to(&c.name(f)));
     c.cut(f, b);
     c.cut_one_way(f, l);
@@ -210,19 +222,18 @@ pub async fn stale_append_reply<R: Raft>(env: TestEnv) -> Result<(), Failure> {
         "{count} servers applied index {z}, which only servers {l} and {b} have (a majority of five is three)"
     );
     let leading = c.leadership(l) == Some((t3, true));
-    let held = replies.holding();
     replies.release();
     for _ in 0..10 {
         sleep(et / 20).await;
         let (count, _) = c.n_committed(z)?;
         ensure!(
             count == 0,
-            "server {l}, leader of term {t3}, committed index {z}, which only servers {l} and {b} have (servers {f}, {g} and {a} were cut off before it was started), once {held} held replies of server {f}'s reached it: it counted server {f} on the word of an AppendEntries reply from term {t1}, which answered for what its log held then. A leader must use a reply only in the term of its request"
+            "server {l}, leader of term {t3}, committed index {z}, which only servers {l} and {b} have (servers {f}, {g} and {a} were cut off before it was started), once a reply of server {f}'s held since term {t1} reached it: it counted server {f} on the word of an AppendEntries reply from term {t1}, which answered for what its log held then. A leader must use a reply only in the term of its request"
         );
     }
     if !leading {
         not_set_up(format!(
-            "server {l} no longer led term {t3} when the {held} held replies were released"
+            "server {l} no longer led term {t3} when the held reply was released"
         ));
     }
     finish(&c, &[&to_f], last + 100).await
@@ -306,7 +317,7 @@ pub async fn stale_append_request<R: Raft>(env: TestEnv) -> Result<(), Failure> 
     short.release();
     // The request was already across the wire: it reaches f's handler at
     // once. Cut l off before it can repair what f may have lost.
-    sleep(SETTLE / 5).await;
+    sleep(settle(&c)).await;
     c.disconnect(l);
     c.connect(g);
     let leader = c.check_one_leader().await?;
