@@ -8,6 +8,7 @@ mod elections;
 mod persistence;
 mod scripted;
 mod snapshots;
+mod stale;
 
 use crate::labs::declare::lab_kinds;
 use crate::labs::raft::Raft;
@@ -63,6 +64,10 @@ lab_kinds! {
         "a vote reply held until a later election must not count there";
     "stale_snapshot" => scripted::stale_snapshot, P3,
         "a snapshot held until the follower has moved past it must change nothing";
+    "stale_append_reply" => stale::stale_append_reply, P5,
+        "an AppendEntries success held until its leader leads again with a rewritten log must not count";
+    "stale_append_request" => stale::stale_append_request, P3,
+        "an older, shorter AppendEntries after a longer one must not drop acknowledged entries";
     "snapshot" => snapshots::snapshot, P3_SNAPSHOT,
         "snapshots every 10 entries; lagging peers catch up";
     "snapshot_all_crash" => snapshots::snapshot_all_crash, P3_UNRELIABLE_ROUNDS,

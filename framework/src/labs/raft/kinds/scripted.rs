@@ -219,8 +219,9 @@ pub async fn stale_vote<R: Raft>(env: TestEnv) -> Result<(), Failure> {
 }
 
 /// A command of about 200 bytes, so that a snapshot of many of them stands
-/// out by size among heartbeats and single entries.
-fn big_cmd(x: u64) -> Vec<u8> {
+/// out by size among heartbeats and single entries, and a request that
+/// carries one stands out among heartbeats.
+pub(super) fn big_cmd(x: u64) -> Vec<u8> {
     format!("{x:0>200}").into_bytes()
 }
 
