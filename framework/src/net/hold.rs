@@ -193,6 +193,17 @@ impl Held {
         self.with(|h| h.waiting.len())
     }
 
+    /// Waits up to `limit` for the rule to catch at least `n` messages;
+    /// true if it did. The way a scenario waits for the message it builds
+    /// on, without hanging when a solution never sends it.
+    pub async fn caught_within(&self, n: usize, limit: std::time::Duration) -> bool {
+        tokio::select! {
+            biased;
+            () = self.wait_caught(n) => true,
+            () = tokio::time::sleep(limit) => false,
+        }
+    }
+
     /// Waits until the rule has caught at least `n` messages.
     pub async fn wait_caught(&self, n: usize) {
         loop {

@@ -436,11 +436,7 @@ pub async fn snapshot_under_waiters<S: KvServer, C: KvClerk>(env: TestEnv) -> Re
         acknowledged.set(Some(c.world().now()));
     };
     let script = async {
-        let caught = tokio::select! {
-            biased;
-            () = a_request.wait_caught(1) => true,
-            () = sleep(limit) => false,
-        };
+        let caught = a_request.caught_within(1, limit).await;
         ensure!(
             caught,
             "client 1's clerk sent nothing to server {old}, the only server it can reach, within {limit:?}"

@@ -158,11 +158,7 @@ pub async fn stale_vote<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     let from_b = net.hold(Hold::requests().from(&c.name(b)).to(&c.name(a)));
     c.cut(a, leader);
     // a's election timer fires and it asks b: one reply is held.
-    let caught = tokio::select! {
-        biased;
-        () = vote.wait_caught(1) => true,
-        () = sleep(10 * et) => false,
-    };
+    let caught = vote.caught_within(1, 10 * et).await;
     ensure!(
         caught,
         "server {a}, cut off from leader {leader}, asked server {b} for nothing within {:?}",
@@ -247,11 +243,7 @@ pub async fn stale_snapshot<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     c.start(f);
     c.connect(f);
     let wait = c.limits.agreement;
-    let caught = tokio::select! {
-        biased;
-        () = snapshot.wait_caught(1) => true,
-        () = sleep(wait) => false,
-    };
+    let caught = snapshot.caught_within(1, wait).await;
     // The first large request may be entries rather than a snapshot (a
     // leader that has not yet dropped its log); then it is released late
     // all the same, which a correct follower must also shrug off.

@@ -147,12 +147,7 @@ pub async fn stale_append_reply<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     );
     c.partition(&[&[l, f], &[p, q, r]]);
     let started = start_all(&c, l, (1..=5).map(big_cmd))?;
-    let caught = started.is_some()
-        && tokio::select! {
-            biased;
-            () = entries.wait_caught(1) => true,
-            () = sleep(et) => false,
-        };
+    let caught = started.is_some() && entries.caught_within(1, et).await;
     let later = net.hold(Hold::requests().from(&c.name(l)).to(&c.name(f)));
     sleep(settle(&c)).await;
     let replies = net.hold(Hold::replies().from(&c.name(l)).to(&c.name(f)));
@@ -274,12 +269,7 @@ pub async fn stale_append_request<R: Raft>(env: TestEnv) -> Result<(), Failure> 
     );
     // The first entry alone, so that the held request carries only it.
     let started = start_all(&c, l, [big_cmd(1)])?;
-    let caught = started.is_some()
-        && tokio::select! {
-            biased;
-            () = short.wait_caught(1) => true,
-            () = sleep(et) => false,
-        };
+    let caught = started.is_some() && short.caught_within(1, et).await;
     let rest = match started {
         Some((first, _)) if caught => {
             start_all(&c, l, (2..=5).map(big_cmd))?.map(|(next, last)| (first, next, last))
