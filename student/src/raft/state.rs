@@ -71,6 +71,9 @@ pub struct State {
     /// The node's name, for the debug log.
     pub name: String,
     persister: Persister,
+    /// The log's entries as last saved, so that a save encodes only what
+    /// changed (see [`persist::Saver`]).
+    saver: persist::Saver,
     rng: WorldRng,
 
     // Persistent state (Figure 2): saved before it is acted on.
@@ -118,6 +121,7 @@ impl State {
             peer_count,
             name,
             persister,
+            saver: persist::Saver::default(),
             rng,
             current_term: durable.current_term,
             voted_for: durable.voted_for,
@@ -136,13 +140,13 @@ impl State {
     /// Saves the persistent state and the snapshot. Called after every
     /// change to them, before the change is acted on (a vote granted, an
     /// RPC answered, an entry sent).
-    pub fn persist(&self) {
+    pub fn persist(&mut self) {
         let durable = Durable {
             current_term: self.current_term,
             voted_for: self.voted_for,
             log: &self.log,
         };
-        persist::save(&self.persister, &durable, &self.snapshot);
+        self.saver.save(&self.persister, &durable, &self.snapshot);
     }
 
     /// True if this peer believes it leads the current term.

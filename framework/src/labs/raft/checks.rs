@@ -48,12 +48,12 @@ impl<R: Raft> Cluster<R> {
         Ok(())
     }
 
-    /// Sleeps for `d`, checking election safety every 10 ms meanwhile, so
+    /// Sleeps for `d`, checking election safety every 25 ms meanwhile, so
     /// that a test that spends its time crashing and cutting off leaders
     /// (Figure 8, churn) sees two leaders of one term as they happen, not
     /// only if they are still there at its next check.
     pub async fn watch(&self, d: Duration) -> Result<(), Failure> {
-        const STEP: Duration = Duration::from_millis(10);
+        const STEP: Duration = Duration::from_millis(25);
         let end = Instant::now() + d;
         loop {
             self.check_election_safety()?;
