@@ -40,7 +40,7 @@
 //!    the lab's traits, their parameters as [`crate::suite::Param`]
 //!    constants (shared ones from [`params`]), and one
 //!    `lab_kinds! { lab: "kv", types: <S: KvServer, C: KvClerk>, … }` table
-//!    (see [`declare`]) that defines `kinds::<S, C>()` and `missing()`.
+//!    (see `labs/declare.rs`) that defines `kinds::<S, C>()` and `missing()`.
 //! 5. **Registration**: a method on [`Labs`] (`Labs::kv::<S, C>()`) and a
 //!    row in `LABS` below. Existing submissions keep compiling: they simply
 //!    do not call the new method, and its tests fail as not implemented.
