@@ -36,8 +36,8 @@ impl Persister {
     }
 
     /// Saves the Raft state and the snapshot together, in one atomic step.
-    /// Both are replaced: pass the current snapshot again (or `&[]` if there
-    /// is none) when only the Raft state changed. Each is a byte slice
+    /// Both are replaced (`&[]` for no snapshot); when only the Raft state
+    /// changed, [`Persister::save_raft_state`] keeps the snapshot. Each is a byte slice
     /// (copied) or a `Vec<u8>` (kept without a copy: a peer that saves its
     /// whole log at every change saves a copy per save this way).
     pub fn save(&self, raft_state: impl Into<Vec<u8>>, snapshot: impl Into<Vec<u8>>) {
@@ -45,6 +45,14 @@ impl Persister {
         let mut saved = lock(&self.0);
         saved.raft_state = raft_state;
         saved.snapshot = snapshot;
+    }
+
+    /// Saves the Raft state alone, keeping the snapshot saved before: what
+    /// a peer calls when its term, vote or log changed but its snapshot did
+    /// not, so that a large snapshot is not copied again at every save.
+    pub fn save_raft_state(&self, raft_state: impl Into<Vec<u8>>) {
+        let raft_state = Arc::new(raft_state.into());
+        lock(&self.0).raft_state = raft_state;
     }
 
     /// A copy of the saved Raft state (empty if none was saved).
@@ -78,13 +86,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn save_replaces_both_and_reads_are_copies() {
+    fn saves_replace_what_they_name_and_reads_are_copies() {
         let p = Persister::new();
         assert_eq!((p.raft_state_size(), p.snapshot_size()), (0, 0));
         p.save(b"state-1", b"snap-1");
         let mut read = p.read_raft_state();
         read[0] = b'X';
         assert_eq!(p.read_raft_state(), b"state-1");
+        p.save_raft_state(b"state-1b");
+        assert_eq!(p.read_raft_state(), b"state-1b");
+        assert_eq!(p.read_snapshot(), b"snap-1", "the snapshot is kept");
         p.save(b"state-2", []);
         assert_eq!(p.read_raft_state(), b"state-2");
         assert_eq!(p.read_snapshot(), b"");

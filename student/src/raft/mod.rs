@@ -191,8 +191,7 @@ impl RaftContract for Raft {
             return;
         }
         state.log.compact_through(index);
-        state.snapshot = snapshot;
-        state.persist();
+        state.persist_with_snapshot(snapshot);
         debug!(node = %state.name, index, "took a snapshot");
     }
 }

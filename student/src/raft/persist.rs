@@ -3,7 +3,9 @@
 //! Figure 2 lists the persistent state: the current term, the vote cast in
 //! it, and the log. With snapshots the log includes its snapshot point, and
 //! the snapshot itself is saved alongside, in the same atomic
-//! [`Persister::save`]. Everything else (commit index, leader progress) is
+//! [`Persister::save`], whenever it changes (the state alone otherwise,
+//! with [`Persister::save_raft_state`], so that a large snapshot is not
+//! copied again at every vote and entry). Everything else (commit index, leader progress) is
 //! volatile: it is rebuilt from the log and from other peers.
 //!
 //! The state is encoded with postcard, a compact binary format, so the
@@ -27,12 +29,13 @@ pub struct Durable<L> {
     pub log: L,
 }
 
-/// Saves the state, keeping the log's entries encoded from one save to the
-/// next. Encoding the whole log at every save made saving quadratic in a
-/// test's length (most of the reference's time in the long tests without
-/// snapshots); this encodes only the entries added since the last save and
-/// copies the rest. What it saves is exactly postcard's encoding of the
-/// [`Durable`] state (tested), so [`restore`] reads it as it is.
+/// Encodes the state to save, keeping the log's entries encoded from one
+/// save to the next. Encoding the whole log at every save made saving
+/// quadratic in a test's length (most of the reference's time in the long
+/// tests without snapshots); this encodes only the entries added since the
+/// last save and copies the rest. What it encodes is exactly postcard's
+/// encoding of the [`Durable`] state (tested), so [`restore`] reads it as
+/// it is.
 #[derive(Debug, Default)]
 pub struct Saver {
     /// The index of the first entry encoded: the snapshot point's + 1.
@@ -46,10 +49,10 @@ pub struct Saver {
 }
 
 impl Saver {
-    /// Saves `state` and `snapshot` together, replacing what was saved
-    /// before. Call it under the state lock, so that saves happen in the
-    /// order of the changes they record.
-    pub fn save(&mut self, persister: &Persister, state: &Durable<&Log>, snapshot: &[u8]) {
+    /// The bytes to save for `state`: postcard's encoding of it. Call it
+    /// under the state lock and save the result at once, so that saves
+    /// happen in the order of the changes they record.
+    pub fn encode(&mut self, state: &Durable<&Log>) -> Vec<u8> {
         let log = state.log;
         self.follow(log);
         // The fields of `Durable` and of `Log` in their order, then the
@@ -63,7 +66,7 @@ impl Saver {
         );
         let mut bytes = postcard::to_allocvec(&header).expect("the Raft state always serializes");
         bytes.extend_from_slice(&self.bytes);
-        persister.save(bytes, snapshot);
+        bytes
     }
 
     /// Brings the encoded entries in line with `log`.
@@ -134,7 +137,7 @@ mod tests {
             voted_for: Some(2),
             log: &log,
         };
-        Saver::default().save(&persister, &state, b"snap");
+        persister.save(Saver::default().encode(&state), b"snap");
         let (restored, snapshot) = restore(&persister);
         assert_eq!((restored.current_term, restored.voted_for), (4, Some(2)));
         assert_eq!(restored.log, log);
@@ -148,20 +151,15 @@ mod tests {
         }
     }
 
-    /// Saves `log` with `saver` and checks the bytes are postcard's
+    /// Encodes `log` with `saver` and checks the bytes are postcard's
     /// encoding of the whole state, as an encoding from scratch gives.
     fn saves_as_postcard(saver: &mut Saver, log: &Log) {
-        let persister = Persister::new();
         let state = Durable {
             current_term: 7,
             voted_for: Some(1),
             log,
         };
-        saver.save(&persister, &state, b"");
-        assert_eq!(
-            persister.read_raft_state(),
-            postcard::to_allocvec(&state).unwrap()
-        );
+        assert_eq!(saver.encode(&state), postcard::to_allocvec(&state).unwrap());
     }
 
     #[test]

@@ -449,8 +449,7 @@ impl State {
         }
         self.log
             .reset_to_snapshot(args.last_included_index, args.last_included_term);
-        self.snapshot = args.snapshot;
-        self.persist();
+        self.persist_with_snapshot(args.snapshot);
         self.commit_index = args.last_included_index;
         self.snapshot_pending = true;
         debug!(

@@ -137,16 +137,30 @@ impl State {
         state
     }
 
-    /// Saves the persistent state and the snapshot. Called after every
-    /// change to them, before the change is acted on (a vote granted, an
-    /// RPC answered, an entry sent).
+    /// Saves the persistent state. Called after every change to it, before
+    /// the change is acted on (a vote granted, an RPC answered, an entry
+    /// sent).
     pub fn persist(&mut self) {
-        let durable = Durable {
+        let bytes = self.encode_durable();
+        self.persister.save_raft_state(bytes);
+    }
+
+    /// Replaces the snapshot and saves it with the persistent state, in one
+    /// atomic save: the log has just been cut at the snapshot's point, and
+    /// a crash between two saves would leave a log that no snapshot covers.
+    pub fn persist_with_snapshot(&mut self, snapshot: Vec<u8>) {
+        self.snapshot = snapshot;
+        let bytes = self.encode_durable();
+        self.persister.save(bytes, self.snapshot.as_slice());
+    }
+
+    /// The persistent state's encoding, as saved.
+    fn encode_durable(&mut self) -> Vec<u8> {
+        self.saver.encode(&Durable {
             current_term: self.current_term,
             voted_for: self.voted_for,
             log: &self.log,
-        };
-        self.saver.save(&self.persister, &durable, &self.snapshot);
+        })
     }
 
     /// True if this peer believes it leads the current term.
