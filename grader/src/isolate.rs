@@ -9,6 +9,7 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -17,6 +18,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use framework::suite::{TestCase, TestLimits};
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::process::{Pid, PidfdFlags, pidfd_open};
 
 use crate::handshake::Handshake;
 use crate::output;
@@ -130,18 +133,15 @@ impl Supervisor {
     }
 }
 
-/// How often the watchdog looks at a running child: often enough that a
-/// short test's end is noticed at once.
-const POLL: Duration = Duration::from_millis(1);
-/// Reading a process's memory costs more than asking whether it ended.
-const MEMORY_EVERY: u32 = 10;
+/// How often the watchdog checks a running child's limits (wall time,
+/// memory, output). It learns of the child's exit at once, between checks.
+const CHECK_EVERY: Duration = Duration::from_millis(10);
 
 /// Waits for the child, killing it when it breaks a limit.
 fn watch(child: &mut Child, limits: &TestLimits, log: &Arc<Mutex<Log>>) -> Ending {
     let started = Instant::now();
-    let mut tick = 0u32;
+    let exit = ExitSignal::of(child);
     loop {
-        tick = tick.wrapping_add(1);
         match child.try_wait() {
             Ok(Some(status)) => return Ending::Exited(status),
             Ok(None) => {}
@@ -156,9 +156,7 @@ fn watch(child: &mut Child, limits: &TestLimits, log: &Arc<Mutex<Log>>) -> Endin
                 ),
             );
         }
-        if tick % MEMORY_EVERY == 0
-            && resident_bytes(child.id()).is_some_and(|rss| rss > limits.memory_limit)
-        {
+        if resident_bytes(child.id()).is_some_and(|rss| rss > limits.memory_limit) {
             return kill(
                 child,
                 format!(
@@ -179,7 +177,30 @@ fn watch(child: &mut Child, limits: &TestLimits, log: &Arc<Mutex<Log>>) -> Endin
                 ),
             );
         }
-        thread::sleep(POLL);
+        exit.wait(CHECK_EVERY);
+    }
+}
+
+/// What wakes the watchdog when its child exits: a pidfd (Linux 5.3 on),
+/// readable once the process has ended; without one, a short sleep.
+struct ExitSignal(Option<OwnedFd>);
+
+impl ExitSignal {
+    fn of(child: &Child) -> ExitSignal {
+        let pid = Pid::from_raw(child.id() as i32);
+        ExitSignal(pid.and_then(|pid| pidfd_open(pid, PidfdFlags::empty()).ok()))
+    }
+
+    /// Returns when the child has exited, or after `at_most`.
+    fn wait(&self, at_most: Duration) {
+        match &self.0 {
+            Some(pidfd) => {
+                let timeout = Timespec::try_from(at_most).expect("a short timeout");
+                // An interrupted or failed poll only means an early check.
+                let _ = poll(&mut [PollFd::new(pidfd, PollFlags::IN)], Some(&timeout));
+            }
+            None => thread::sleep(Duration::from_millis(1)),
+        }
     }
 }
 
