@@ -9,6 +9,18 @@ use crate::suite::Param;
 /// How many servers (peers) the test's group has.
 pub const SERVERS: Param<usize> = Param::count("servers", 3, 3, 9, "the number of servers");
 
+/// How many clients run at once.
+pub const CLIENTS: Param<usize> =
+    Param::count("clients", 1, 1, 100, "the number of concurrent clients");
+
+/// How long a single client operation may take where a test bounds it.
+pub const OP_TIMEOUT: Param<Duration> = Param::millis(
+    "op_timeout",
+    10_000,
+    "how long a single client operation may take where a test bounds it",
+)
+.a_wait();
+
 /// Whether the network delays and drops RPCs.
 pub const UNRELIABLE: Param<bool> = Param::flag("unreliable", false, "delay and drop RPCs");
 

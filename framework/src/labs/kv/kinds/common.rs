@@ -6,16 +6,14 @@ use crate::ensure;
 use crate::labs::check::{CheckPolicy, check_history};
 use crate::labs::kv::{Client, KvClerk, KvCluster, KvServer};
 pub use crate::labs::params::{
-    CHECK_STEPS, CRASH, ELECTION_TIMEOUT, FAIL_ON_UNKNOWN, PARTITIONS, ROUNDS, SERVERS, UNRELIABLE,
+    CHECK_STEPS, CLIENTS, CRASH, ELECTION_TIMEOUT, FAIL_ON_UNKNOWN, OP_TIMEOUT, PARTITIONS, ROUNDS,
+    SERVERS, UNRELIABLE,
 };
 pub use crate::labs::wait::within;
 use crate::linearizability::models::kv::KvModel;
 use crate::sim::Failure;
 use crate::suite::{Param, ParamSpec, TestEnv};
 
-/// How many clients run at once.
-pub const CLIENTS: Param<usize> =
-    Param::count("clients", 1, 1, 100, "the number of concurrent clients");
 /// When servers snapshot (none: never).
 pub const MAX_RAFT_STATE: Param<Option<usize>> = Param::optional(
     "max_raft_state",
@@ -32,13 +30,6 @@ pub const RANDOM_KEYS: Param<bool> = Param::flag(
 /// How long clients run in each round of the generic test.
 pub const ROUND_LENGTH: Param<Duration> =
     Param::millis("round_length", 5000, "how long clients run in each round");
-/// How long a single operation may take where a test bounds it.
-pub const OP_TIMEOUT: Param<Duration> = Param::millis(
-    "op_timeout",
-    10_000,
-    "how long a single client operation may take where a test bounds it",
-)
-.a_wait();
 /// How far the saved Raft state may exceed `max_raft_state`.
 pub const LOG_FACTOR: Param<usize> = Param::count(
     "log_factor",

@@ -1,0 +1,191 @@
+//! A shard master under the harness's control: one [`Group`] of servers
+//! that start, crash and restart with their persisted state, and admin
+//! clients whose every answer is checked against what was seen before.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::seq::SliceRandom;
+
+use super::balance::{check_change, check_placed};
+use super::{Config, Gid, ShardMaster, ShardMasterClerk};
+use crate::labs::group::Group;
+use crate::labs::links::Links;
+use crate::labs::wait::within;
+use crate::sim::{Failure, World};
+use crate::{ensure, fail};
+
+/// `n` shard master servers named `shardmaster-0` … `shardmaster-{n-1}`,
+/// and the admin clients that join, leave, move and query.
+///
+/// Every config any client is answered with is kept: a config, once seen,
+/// must never be answered differently (see [`ShardMasterCluster::check_configs`]).
+pub struct ShardMasterCluster<M: ShardMaster, C: ShardMasterClerk> {
+    world: World,
+    group: Group<M>,
+    /// How many clerks have been made (each is host `admin-N`).
+    clerks: Cell<usize>,
+    seen: Rc<Seen>,
+    op_timeout: Duration,
+    clerk_type: std::marker::PhantomData<C>,
+}
+
+impl<M: ShardMaster, C: ShardMasterClerk> Deref for ShardMasterCluster<M, C> {
+    type Target = Group<M>;
+
+    fn deref(&self) -> &Group<M> {
+        &self.group
+    }
+}
+
+impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
+    /// Starts and connects `n` servers on `links`; every client operation
+    /// must complete within `op_timeout`.
+    pub fn new(links: &Links, n: usize, op_timeout: Duration) -> ShardMasterCluster<M, C> {
+        let cluster = ShardMasterCluster {
+            world: links.world().clone(),
+            group: Group::new(links, "shardmaster", n, M::raft_state),
+            clerks: Cell::new(0),
+            seen: Rc::default(),
+            op_timeout,
+            clerk_type: std::marker::PhantomData,
+        };
+        for i in 0..n {
+            cluster.start(i);
+        }
+        cluster.heal();
+        cluster
+    }
+
+    /// Starts a new incarnation of server `i` with fresh ends and a copy of
+    /// what it saved (crashing the old one first). Its ends start as its
+    /// links are: connect it (e.g. [`Group::connect`]).
+    pub fn start(&self, i: usize) {
+        self.group.start_with(i, |node, ends, persister| {
+            let server = Arc::new(M::make(node, ends, i, persister));
+            let services = server.services();
+            (server, services)
+        });
+    }
+
+    /// A new admin client: a clerk with fresh ends to every server, in
+    /// shuffled order, reaching them all.
+    pub fn admin(&self) -> Admin<C> {
+        let number = self.clerks.get();
+        self.clerks.set(number + 1);
+        let host = format!("admin-{number}");
+        let mut ends = self.group.client_ends(&host);
+        // The clerk must not assume that end i reaches server i.
+        ends.shuffle(&mut self.world.rng());
+        let clerk = C::make(self.world.node(host.clone()), ends);
+        self.group.connect_client(&host, &self.group.all());
+        Admin {
+            clerk,
+            seen: self.seen.clone(),
+            limit: self.op_timeout,
+        }
+    }
+
+    /// Reads every config from 0 to the latest and checks each against the
+    /// one before it (see [`check_change`]): every Join and Leave balanced
+    /// with the fewest moves, every Move one shard, nothing else changed.
+    /// Every config must also be the one seen before under its number.
+    pub async fn check_configs(&self) -> Result<(), Failure> {
+        let admin = self.admin();
+        let latest = admin.query(-1).await?;
+        let mut prev = admin.query(0).await?;
+        ensure!(
+            prev == Config::default(),
+            "config 0 must have no groups and every shard on gid 0; got {prev:?}"
+        );
+        for num in 1..=latest.num {
+            let next = admin.query(num as i64).await?;
+            if let Err(e) = check_change(&prev, &next) {
+                fail!("{e}");
+            }
+            prev = next;
+        }
+        Ok(())
+    }
+}
+
+/// Every config answered so far, by number, and the query that first saw it.
+#[derive(Default)]
+struct Seen(RefCell<BTreeMap<u64, Config>>);
+
+impl Seen {
+    /// Keeps `config`, or fails if its number was seen with other contents.
+    fn check(&self, config: &Config) -> Result<(), Failure> {
+        let mut seen = self.0.borrow_mut();
+        match seen.get(&config.num) {
+            Some(before) if before != config => fail!(
+                "config {} changed after it was made: first answered as {before:?}, later as {config:?} (replicas that rebalance differently, or a config rewritten in place?)",
+                config.num
+            ),
+            Some(_) => Ok(()),
+            None => {
+                seen.insert(config.num, config.clone());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A test's shard master client: the student's clerk, each operation
+/// bounded in virtual time, each config it returns checked for shape and
+/// against every config seen before.
+pub struct Admin<C> {
+    clerk: C,
+    seen: Rc<Seen>,
+    limit: Duration,
+}
+
+impl<C: ShardMasterClerk> Admin<C> {
+    /// Joins the groups `gid → servers`.
+    pub async fn join(&self, groups: &[(Gid, Vec<String>)]) -> Result<(), Failure> {
+        let gids: Vec<Gid> = groups.iter().map(|(g, _)| *g).collect();
+        let groups: BTreeMap<Gid, Vec<String>> = groups.iter().cloned().collect();
+        within(
+            self.limit,
+            &format!("join({gids:?})"),
+            self.clerk.join(groups),
+        )
+        .await
+    }
+
+    /// Leaves the groups `gids`.
+    pub async fn leave(&self, gids: &[Gid]) -> Result<(), Failure> {
+        let what = format!("leave({gids:?})");
+        within(self.limit, &what, self.clerk.leave(gids.to_vec())).await
+    }
+
+    /// Moves `shard` to `gid`.
+    pub async fn move_shard(&self, shard: usize, gid: Gid) -> Result<(), Failure> {
+        let what = format!("move({shard}, {gid})");
+        within(self.limit, &what, self.clerk.move_shard(shard, gid)).await
+    }
+
+    /// Queries config `num` (-1: the latest) and checks the answer: the
+    /// number asked for (or, past the latest, an earlier one), every shard
+    /// on a group of the config, and the same config as any seen before
+    /// under its number.
+    pub async fn query(&self, num: i64) -> Result<Config, Failure> {
+        let config = within(self.limit, &format!("query({num})"), self.clerk.query(num)).await?;
+        if num >= 0 {
+            ensure!(
+                config.num <= num as u64,
+                "query({num}) returned config {}: a query returns the config asked for, or the latest if it asks past it",
+                config.num
+            );
+        }
+        if let Err(e) = check_placed(&config) {
+            fail!("query({num}): {e}");
+        }
+        self.seen.check(&config)?;
+        Ok(config)
+    }
+}
