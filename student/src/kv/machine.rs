@@ -9,17 +9,10 @@
 //!
 //! # Duplicates
 //!
-//! A clerk sends an operation again whenever it gets no answer, and the
-//! first attempt may well have been applied (only its reply was lost, or
-//! the leader committed it and then lost leadership before answering). Both
-//! copies then reach the log. The machine remembers, per client, the
-//! sequence number of the latest Put or Append it applied, and skips any
-//! write whose number is not higher: a clerk issues one operation at a time
-//! with increasing numbers, so a lower or equal number can only be an old
-//! operation sent again (or one the clerk gave up on, whose outcome nobody
-//! waits for). One number per client is all the table keeps; it must be in
-//! the snapshot, or a server restored from a snapshot would apply again a
-//! write the snapshot already holds.
+//! A clerk sends an operation again whenever it gets no answer, so the
+//! same Put or Append may reach the log twice (see [`rsm::Dedup`]). The
+//! machine lets a write take effect only if its duplicate table has not
+//! seen the request before.
 //!
 //! Gets are not in the table: reading twice changes nothing, and a Get sent
 //! again returns the value at its later place in the log, which is still
@@ -30,6 +23,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::rpc::{Op, Request};
+use crate::rsm;
 
 /// The state every server replicates: exactly what a snapshot holds.
 #[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,8 +32,8 @@ pub struct Machine {
     last_applied: u64,
     /// The key/value store.
     store: BTreeMap<String, String>,
-    /// Per client id: the sequence number of its latest applied write.
-    last_write: BTreeMap<u64, u64>,
+    /// The Puts and Appends that have taken effect.
+    duplicates: rsm::Dedup,
 }
 
 impl Machine {
@@ -61,28 +55,18 @@ impl Machine {
         match &request.op {
             Op::Get { key } => self.store.get(key).cloned().unwrap_or_default(),
             Op::Put { key, value } => {
-                if self.is_new_write(request) {
+                if self.duplicates.is_new(request) {
                     self.store.insert(key.clone(), value.clone());
                 }
                 String::new()
             }
             Op::Append { key, value } => {
-                if self.is_new_write(request) {
+                if self.duplicates.is_new(request) {
                     self.store.entry(key.clone()).or_default().push_str(value);
                 }
                 String::new()
             }
         }
-    }
-
-    /// True, and recorded, if `request` is a write not applied before.
-    fn is_new_write(&mut self, request: &Request) -> bool {
-        let last = self.last_write.entry(request.client).or_default();
-        if request.seq <= *last {
-            return false;
-        }
-        *last = request.seq;
-        true
     }
 }
 
