@@ -62,8 +62,13 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// A failure: the clerk must try again.
-    pub fn failed(status: Status) -> Reply {
+    /// A failure, for a request whose outcome the server could not report:
+    /// the clerk must try again.
+    pub fn failed(error: rsm::Error) -> Reply {
+        let status = match error {
+            rsm::Error::NotLeader => Status::NotLeader,
+            rsm::Error::TimedOut | rsm::Error::OutcomeUnknown => Status::Timeout,
+        };
         Reply {
             status,
             value: String::new(),
