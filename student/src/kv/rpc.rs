@@ -61,6 +61,14 @@ pub struct Reply {
     pub value: String,
 }
 
+impl rsm::Answer for Reply {
+    type Output = String;
+
+    fn into_output(self) -> Option<String> {
+        (self.status == Status::Success).then_some(self.value)
+    }
+}
+
 impl Reply {
     /// A failure, for a request whose outcome the server could not report:
     /// the clerk must try again.

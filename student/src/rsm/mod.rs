@@ -14,11 +14,13 @@
 //!   entries to the machine and answers the waiting handlers;
 //! - snapshots (`snapshot.rs`): what they hold, and when to take one;
 //! - [`Request`] and [`Dedup`] (`dedup.rs`): the tag that names every
-//!   clerk request, and the table that makes each take effect once.
+//!   clerk request, and the table that makes each take effect once;
+//! - [`Clerk`] (`clerk.rs`): the client side, which tags each operation
+//!   and sends it from server to server until one has applied it.
 //!
 //! # The path of a command
 //!
-//! 1. A clerk tags an operation with its random id and a sequence number
+//! 1. A [`Clerk`] tags an operation with its random id and a sequence number
 //!    ([`Request`]), and sends it to the server it believes leads.
 //! 2. The server's RPC handler (the service's own) hands it, as a command
 //!    of its machine, to [`Replica::submit`], which hands it to the Raft
@@ -47,6 +49,7 @@
 //! machine for it.
 
 mod applier;
+mod clerk;
 mod dedup;
 mod replica;
 pub(crate) mod snapshot;
@@ -55,6 +58,7 @@ mod submit;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use clerk::{Answer, Clerk};
 pub use dedup::{Dedup, Request};
 pub use replica::Replica;
 
