@@ -61,6 +61,7 @@ pub struct Reply {
     pub value: String,
 }
 
+/// The clerk's reading of a reply: the value, if the operation was applied.
 impl rsm::Answer for Reply {
     type Output = String;
 
@@ -74,6 +75,8 @@ impl Reply {
     /// the clerk must try again.
     pub fn failed(error: rsm::Error) -> Reply {
         let status = match error {
+            // Status has no code of its own for an unknown outcome; to a
+            // clerk it means the same as a timeout: try again.
             rsm::Error::NotLeader => Status::NotLeader,
             rsm::Error::TimedOut | rsm::Error::OutcomeUnknown => Status::Timeout,
         };

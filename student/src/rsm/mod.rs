@@ -52,6 +52,8 @@ mod applier;
 mod clerk;
 mod dedup;
 mod replica;
+// Visible to the services, whose tests check what their machines' snapshots
+// look like.
 pub(crate) mod snapshot;
 mod submit;
 
@@ -86,8 +88,9 @@ pub trait StateMachine: Default + Serialize + DeserializeOwned + Send + 'static 
 
 /// Why [`Replica::submit`] returned without the command's outcome. In
 /// every case the caller should send the command again, perhaps to another
-/// server: it may or may not have been applied, and a request sent again is
-/// recognised as a duplicate.
+/// server. It may have been applied all the same, so a command that must
+/// take effect once has to be recognisable when sent again (see
+/// [`Dedup`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Error {
     /// This server does not lead, or lost leadership (or its entry's place
