@@ -31,6 +31,7 @@
 
 pub mod kv;
 pub mod raft;
+pub mod rsm;
 
 /// The reference implementations, as a bundle for the grader.
 pub struct Reference;

@@ -14,6 +14,8 @@ use framework::labs::kv::Status;
 use framework::net::Method;
 use serde::{Deserialize, Serialize};
 
+use crate::rsm;
+
 /// The name of the key/value service every server hosts.
 pub const SERVICE: &str = "KvServer";
 
@@ -44,21 +46,10 @@ pub enum Op {
     },
 }
 
-/// A clerk's request, which is also the command a leader puts into the log.
-///
-/// `client` and `seq` name the operation uniquely, so that a request sent
-/// again (after a lost reply, to another server, in another term) can be
-/// recognised and applied only once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Request {
-    /// The clerk's random id.
-    pub client: u64,
-    /// The clerk's number for this operation: each new operation gets the
-    /// next one, and retries of an operation keep its number.
-    pub seq: u64,
-    /// The operation.
-    pub op: Op,
-}
+/// A clerk's request, which is also the command a leader puts into the log:
+/// the operation, tagged with the clerk's id and sequence number for
+/// duplicate detection.
+pub type Request = rsm::Request<Op>;
 
 /// A server's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,9 +61,25 @@ pub struct Reply {
     pub value: String,
 }
 
+/// The clerk's reading of a reply: the value, if the operation was applied.
+impl rsm::Answer for Reply {
+    type Output = String;
+
+    fn into_output(self) -> Option<String> {
+        (self.status == Status::Success).then_some(self.value)
+    }
+}
+
 impl Reply {
-    /// A failure: the clerk must try again.
-    pub fn failed(status: Status) -> Reply {
+    /// A failure, for a request whose outcome the server could not report:
+    /// the clerk must try again.
+    pub fn failed(error: rsm::Error) -> Reply {
+        let status = match error {
+            // Status has no code of its own for an unknown outcome; to a
+            // clerk it means the same as a timeout: try again.
+            rsm::Error::NotLeader => Status::NotLeader,
+            rsm::Error::TimedOut | rsm::Error::OutcomeUnknown => Status::Timeout,
+        };
         Reply {
             status,
             value: String::new(),
