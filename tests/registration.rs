@@ -43,9 +43,9 @@ fn its_raft_tests_pass() {
     }
 }
 
-#[test]
-fn every_kv_test_fails_as_not_implemented_at_once() {
-    let suite = suite("kv_lab_test.yml");
+/// Every test of `file` fails at once with "lab `lab` is not implemented".
+fn every_test_fails_as_not_implemented_at_once(file: &str, lab: &str) {
+    let suite = suite(file);
     assert!(!suite.tests.is_empty());
     for case in &suite.tests {
         let outcome = case.run(1, artifacts());
@@ -55,7 +55,7 @@ fn every_kv_test_fails_as_not_implemented_at_once() {
         assert!(
             failure
                 .message()
-                .contains("lab kv is not implemented by this submission"),
+                .contains(&format!("lab {lab} is not implemented by this submission")),
             "TEST {} ({}): {}",
             case.number,
             case.name,
@@ -69,4 +69,14 @@ fn every_kv_test_fails_as_not_implemented_at_once() {
             case.name
         );
     }
+}
+
+#[test]
+fn every_kv_test_fails_as_not_implemented_at_once() {
+    every_test_fails_as_not_implemented_at_once("kv_lab_test.yml", "kv");
+}
+
+#[test]
+fn every_shard_test_fails_as_not_implemented_at_once() {
+    every_test_fails_as_not_implemented_at_once("shard_lab_test.yml", "shard");
 }

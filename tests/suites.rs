@@ -102,3 +102,18 @@ fn kv_passes_on_seed_3() {
 fn kv_replays_from_its_seeds() {
     replays("kv_lab_test.yml");
 }
+
+#[test]
+fn shard_passes_on_seed_1() {
+    passes_on_seed("shard_lab_test.yml", 1);
+}
+
+#[test]
+fn shard_passes_on_seed_2() {
+    passes_on_seed("shard_lab_test.yml", 2);
+}
+
+#[test]
+fn shard_replays_from_its_seeds() {
+    replays("shard_lab_test.yml");
+}

@@ -32,12 +32,15 @@
 pub mod kv;
 pub mod raft;
 pub mod rsm;
+pub mod shardmaster;
 
 /// The reference implementations, as a bundle for the grader.
 pub struct Reference;
 
 impl framework::labs::Submission for Reference {
     fn labs(labs: &mut framework::labs::Labs) {
-        labs.raft::<raft::Raft>().kv::<kv::Server, kv::Clerk>();
+        labs.raft::<raft::Raft>()
+            .kv::<kv::Server, kv::Clerk>()
+            .shard_master::<shardmaster::Server, shardmaster::Clerk>();
     }
 }

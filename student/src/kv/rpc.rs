@@ -74,14 +74,8 @@ impl Reply {
     /// A failure, for a request whose outcome the server could not report:
     /// the clerk must try again.
     pub fn failed(error: rsm::Error) -> Reply {
-        let status = match error {
-            // Status has no code of its own for an unknown outcome; to a
-            // clerk it means the same as a timeout: try again.
-            rsm::Error::NotLeader => Status::NotLeader,
-            rsm::Error::TimedOut | rsm::Error::OutcomeUnknown => Status::Timeout,
-        };
         Reply {
-            status,
+            status: error.into(),
             value: String::new(),
         }
     }

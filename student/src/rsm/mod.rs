@@ -57,6 +57,7 @@ mod replica;
 pub(crate) mod snapshot;
 mod submit;
 
+use framework::labs::kv::Status;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -103,6 +104,18 @@ pub enum Error {
     /// leader covered its index, or a later term's entry was started at the
     /// same index.
     OutcomeUnknown,
+}
+
+/// The reply code a service's RPC carries for a failed submit. Status has
+/// no code of its own for an unknown outcome; to a clerk it means the same
+/// as a timeout: try again.
+impl From<Error> for Status {
+    fn from(error: Error) -> Status {
+        match error {
+            Error::NotLeader => Status::NotLeader,
+            Error::TimedOut | Error::OutcomeUnknown => Status::Timeout,
+        }
+    }
 }
 
 #[cfg(test)]

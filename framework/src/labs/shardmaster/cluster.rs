@@ -30,6 +30,8 @@ pub struct ShardMasterCluster<M: ShardMaster, C: ShardMasterClerk> {
     /// How many clerks have been made (each is host `admin-N`).
     clerks: Cell<usize>,
     seen: Rc<Seen>,
+    /// How many Joins, Leaves and Moves have completed, by any admin.
+    changes: Rc<Cell<u64>>,
     op_timeout: Duration,
     clerk_type: std::marker::PhantomData<C>,
 }
@@ -51,6 +53,7 @@ impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
             group: Group::new(links, "shardmaster", n, M::raft_state),
             clerks: Cell::new(0),
             seen: Rc::default(),
+            changes: Rc::default(),
             op_timeout,
             clerk_type: std::marker::PhantomData,
         };
@@ -59,6 +62,11 @@ impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
         }
         cluster.heal();
         cluster
+    }
+
+    /// The world the cluster lives in.
+    pub fn world(&self) -> &World {
+        &self.world
     }
 
     /// Starts a new incarnation of server `i` with fresh ends and a copy of
@@ -85,7 +93,9 @@ impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
         self.group.connect_client(&host, &self.group.all());
         Admin {
             clerk,
+            host,
             seen: self.seen.clone(),
+            changes: self.changes.clone(),
             limit: self.op_timeout,
         }
     }
@@ -93,10 +103,24 @@ impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
     /// Reads every config from 0 to the latest and checks each against the
     /// one before it (see [`check_change`]): every Join and Leave balanced
     /// with the fewest moves, every Move one shard, nothing else changed.
-    /// Every config must also be the one seen before under its number.
+    /// Every config must also be the one seen before under its number, and
+    /// there must be exactly one config for each change that completed:
+    /// one more means a change was applied twice (a retry not recognised
+    /// as a duplicate), one fewer that a completed change was lost.
     pub async fn check_configs(&self) -> Result<(), Failure> {
         let admin = self.admin();
         let latest = admin.query(-1).await?;
+        let changes = self.changes.get();
+        ensure!(
+            latest.num == changes,
+            "the latest config is number {} after {changes} Joins, Leaves and Moves completed: each change makes exactly one config ({})",
+            latest.num,
+            if latest.num > changes {
+                "one applied twice? a retry must be recognised as a duplicate"
+            } else {
+                "a change that completed was lost"
+            }
+        );
         let mut prev = admin.query(0).await?;
         ensure!(
             prev == Config::default(),
@@ -140,11 +164,19 @@ impl Seen {
 /// against every config seen before.
 pub struct Admin<C> {
     clerk: C,
+    /// The host its calls come from (`admin-N`).
+    host: String,
     seen: Rc<Seen>,
+    changes: Rc<Cell<u64>>,
     limit: Duration,
 }
 
 impl<C: ShardMasterClerk> Admin<C> {
+    /// The host its calls come from (`admin-N`).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
     /// Joins the groups `gid → servers`.
     pub async fn join(&self, groups: &[(Gid, Vec<String>)]) -> Result<(), Failure> {
         let gids: Vec<Gid> = groups.iter().map(|(g, _)| *g).collect();
@@ -154,19 +186,30 @@ impl<C: ShardMasterClerk> Admin<C> {
             &format!("join({gids:?})"),
             self.clerk.join(groups),
         )
-        .await
+        .await?;
+        self.changed();
+        Ok(())
+    }
+
+    /// Counts a change that completed.
+    fn changed(&self) {
+        self.changes.set(self.changes.get() + 1);
     }
 
     /// Leaves the groups `gids`.
     pub async fn leave(&self, gids: &[Gid]) -> Result<(), Failure> {
         let what = format!("leave({gids:?})");
-        within(self.limit, &what, self.clerk.leave(gids.to_vec())).await
+        within(self.limit, &what, self.clerk.leave(gids.to_vec())).await?;
+        self.changed();
+        Ok(())
     }
 
     /// Moves `shard` to `gid`.
     pub async fn move_shard(&self, shard: usize, gid: Gid) -> Result<(), Failure> {
         let what = format!("move({shard}, {gid})");
-        within(self.limit, &what, self.clerk.move_shard(shard, gid)).await
+        within(self.limit, &what, self.clerk.move_shard(shard, gid)).await?;
+        self.changed();
+        Ok(())
     }
 
     /// Queries config `num` (-1: the latest) and checks the answer: the

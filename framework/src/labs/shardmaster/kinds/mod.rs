@@ -43,6 +43,8 @@ lab_kinds! {
         "leaves move only the leaving groups' shards";
     "minimal_again" => scenarios::minimal_again, BASIC,
         "the classic MinimalAgain: a join and a leave after earlier ones move no more than needed";
+    "lost_replies" => scenarios::lost_replies, BASIC,
+        "changes whose replies are lost, retried at every server, each make exactly one config";
     "agree_config" => scenarios::agree_config, BASIC,
         "a new leader answers the config the old one did";
 }

@@ -4,10 +4,16 @@
 //! every test is checked for balance and the fewest moves, every Move for
 //! one shard, and every config for never changing once made.
 
+use std::future::Future;
+use std::time::Duration;
+
 use futures::future::join_all;
 
 use super::common::*;
-use crate::labs::shardmaster::{Admin, Config, Gid, NSHARDS, ShardMaster, ShardMasterClerk};
+use crate::labs::shardmaster::{
+    Admin, Config, Gid, NSHARDS, ShardMaster, ShardMasterClerk, ShardMasterCluster,
+};
+use crate::net::Hold;
 use crate::sim::Failure;
 use crate::suite::TestEnv;
 use crate::{ensure, fail};
@@ -111,14 +117,16 @@ pub async fn historical<M: ShardMaster, C: ShardMasterClerk>(env: TestEnv) -> Re
     c.check_configs().await
 }
 
-/// Two groups, then every shard moved by hand: each Move makes the next
-/// config and places exactly its shard (Basic "Move").
+/// Two groups, then every shard moved by hand to the other group: each
+/// Move makes the next config and places exactly its shard (Basic "Move").
 pub async fn move_shards<M: ShardMaster, C: ShardMasterClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<M, C>(&env, false);
     let admin = c.admin();
     join_all_of(&admin, &[503, 504], env.params.get(&MULTI)).await?;
-    expect_groups(&admin, &[503, 504]).await?;
-    let target = |s: usize| if s < NSHARDS / 2 { 503 } else { 504 };
+    let joined = expect_groups(&admin, &[503, 504]).await?;
+    // Each shard to the group that does not have it, so that every Move
+    // changes something (the classic's fixed targets may all be no-ops).
+    let target = |s: usize| if joined.shards[s] == 503 { 504 } else { 503 };
     for s in 0..NSHARDS {
         let before = admin.query(-1).await?;
         admin.move_shard(s, target(s)).await?;
@@ -307,5 +315,52 @@ pub async fn agree_config<M: ShardMaster, C: ShardMasterClerk>(
     );
     c.start(old);
     c.connect(old);
+    c.check_configs().await
+}
+
+/// How long [`with_lost_replies`] waits for the clerk's next attempt.
+const NEXT_ATTEMPT: Duration = Duration::from_secs(5);
+
+/// Runs `op`, a change by `admin`, losing the replies to its first
+/// `losses` attempts: each is caught on its way back, after the server's
+/// handler ran, and lost, as an unreliable network would lose it.
+async fn with_lost_replies<M: ShardMaster, C: ShardMasterClerk>(
+    c: &ShardMasterCluster<M, C>,
+    admin: &Admin<C>,
+    losses: usize,
+    op: impl Future<Output = Result<(), Failure>>,
+) -> Result<(), Failure> {
+    let lose = async {
+        for _ in 0..losses {
+            let held = c
+                .world()
+                .net()
+                .hold(Hold::replies().from(admin.host()).first(1));
+            let caught = held.caught_within(1, NEXT_ATTEMPT).await;
+            held.discard();
+            if !caught {
+                break;
+            }
+        }
+    };
+    let (done, ()) = futures::join!(op, lose);
+    done
+}
+
+/// Every change is made while the replies to its first attempts are lost,
+/// one more attempt than there are servers: the clerk tries every server,
+/// so the leader applies one attempt whose reply is lost, and a later one
+/// reaches it again. Each must still make exactly one config.
+pub async fn lost_replies<M: ShardMaster, C: ShardMasterClerk>(
+    env: TestEnv,
+) -> Result<(), Failure> {
+    let c = cluster::<M, C>(&env, false);
+    let admin = c.admin();
+    let losses = c.n() + 1;
+    with_lost_replies(&c, &admin, losses, admin.join(&groups(&[1, 2]))).await?;
+    with_lost_replies(&c, &admin, losses, admin.move_shard(0, 2)).await?;
+    with_lost_replies(&c, &admin, losses, admin.leave(&[1])).await?;
+    with_lost_replies(&c, &admin, losses, admin.join(&groups(&[1]))).await?;
+    expect_groups(&admin, &[1, 2]).await?;
     c.check_configs().await
 }
