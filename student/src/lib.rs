@@ -44,3 +44,15 @@ impl framework::labs::Submission for Reference {
             .shard_master::<shardmaster::Server, shardmaster::Clerk>();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The workspace turns overflow checks on for this crate in the release
+    /// profile too (see the root `Cargo.toml`): under the grader, a log index
+    /// taken below zero panics where it happens instead of wrapping.
+    #[test]
+    fn integer_overflow_panics_in_every_profile() {
+        let zero: u64 = std::hint::black_box(0);
+        assert!(std::panic::catch_unwind(|| zero - 1).is_err());
+    }
+}
