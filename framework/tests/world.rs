@@ -109,6 +109,38 @@ fn crashing_a_node_stops_all_its_tasks_and_refuses_new_ones() {
 }
 
 #[test]
+fn a_task_spawns_on_its_own_node_without_being_given_it() {
+    let ticks = Arc::new(AtomicU32::new(0));
+    let seen = ticks.clone();
+    let outcome = run(&RunSettings::new(1), |world| async move {
+        assert!(
+            framework::sim::current_node().is_none(),
+            "the test is no node's task"
+        );
+        let node = world.node("s0");
+        let inner = ticks.clone();
+        node.spawn(async move {
+            let me = framework::sim::current_node().expect("a node's task knows its node");
+            assert_eq!(me.name(), "s0");
+            // Spawned deep inside, with no node in hand: it still belongs
+            // to s0, so the crash below stops it.
+            framework::sim::spawn(async move {
+                loop {
+                    sleep(Duration::from_millis(10)).await;
+                    inner.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        });
+        sleep(Duration::from_millis(105)).await;
+        node.crash();
+        sleep(Duration::from_secs(1)).await;
+        Ok(())
+    });
+    assert_eq!(outcome.result, Ok(()));
+    assert_eq!(seen.load(Ordering::SeqCst), 10);
+}
+
+#[test]
 fn the_seed_decides_every_random_draw() {
     let draws = |seed| {
         let mut values = Vec::new();

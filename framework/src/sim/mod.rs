@@ -8,7 +8,9 @@
 //! the network are folded into a trace hash that identifies the run.
 //!
 //! Student code reaches the world through its [`Node`]: tasks spawned there
-//! belong to the node and die with it, and its RNG is the world's.
+//! belong to the node and die with it, and its RNG is the world's. Inside a
+//! node's task, [`spawn`] and [`current_node`] find the node without it
+//! being passed down.
 
 mod clock;
 mod cpu;
@@ -22,7 +24,7 @@ mod world;
 pub use clock::virtual_now;
 pub use cpu::cpu_time;
 pub use failure::Failure;
-pub use node::{Node, NodeId};
+pub use node::{Node, NodeId, current_node, spawn};
 pub use rng::WorldRng;
 pub use run::{RunOutcome, RunSettings, run};
 pub use trace::{Event, EventKind, Trace};

@@ -100,6 +100,9 @@ impl Node {
         // server's node, not under the caller's.
         let guarded =
             guarded.instrument(tracing::info_span!(parent: None, "node", name = %self.0.name));
+        // The task knows its node, so that code deep inside it can spawn
+        // without the node passed down ([`spawn`], [`current_node`]).
+        let guarded = CURRENT.scope(self.clone(), guarded);
         let mut tasks = lock(&self.0.tasks);
         let handle = tokio::spawn(guarded);
         match tasks.as_mut() {
@@ -128,6 +131,38 @@ impl Node {
                 node: self.name_arc(),
             });
         }
+    }
+}
+
+tokio::task_local! {
+    /// The node whose task is running.
+    static CURRENT: Node;
+}
+
+/// The node whose task is running, if the caller runs in one (every task
+/// spawned with [`Node::spawn`] or [`spawn`] does; the harness's own code,
+/// such as the call of a server's `make`, does not).
+pub fn current_node() -> Option<Node> {
+    CURRENT.try_with(Node::clone).ok()
+}
+
+/// Spawns a task on the node whose task is running, as [`Node::spawn`]
+/// does: code inside a node's tasks can spawn without the node passed down
+/// to it.
+///
+/// # Panics
+/// Outside a node's task (in a server's `make`, say, use the node it is
+/// given).
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match current_node() {
+        Some(node) => node.spawn(future),
+        None => panic!(
+            "framework::sim::spawn was called outside a node's task: use the Node that make() is given"
+        ),
     }
 }
 
