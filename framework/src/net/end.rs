@@ -1,5 +1,4 @@
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
@@ -16,12 +15,12 @@ use crate::sim::EventKind;
 /// The calling side of a connection to one server, as held by a node.
 ///
 /// Cloning is cheap; clones are the same end. Several calls may be in flight
-/// on one end at once, and their replies may arrive in any order.
+/// on one end at once, and their replies may arrive in any order. An end is
+/// opaque: nothing about it says which server it reaches.
 #[derive(Clone)]
 pub struct ClientEnd {
     net: Network,
     id: usize,
-    name: Arc<str>,
 }
 
 /// A call that did not produce a reply: the request or the reply was lost,
@@ -59,13 +58,8 @@ impl std::error::Error for RpcError {}
 const DEAD_CHECK: Duration = Duration::from_millis(100);
 
 impl ClientEnd {
-    pub(crate) fn new(net: Network, id: usize, name: Arc<str>) -> Self {
-        ClientEnd { net, id, name }
-    }
-
-    /// The end's unique name.
-    pub fn name(&self) -> &str {
-        &self.name
+    pub(crate) fn new(net: Network, id: usize) -> Self {
+        ClientEnd { net, id }
     }
 
     /// Calls `method` on the server this end is connected to and waits for
@@ -269,8 +263,10 @@ impl ClientEnd {
     }
 }
 
+/// Opaque, like the end itself: nothing about an end says which server it
+/// reaches (a clerk's ends come shuffled, and must stay that way).
 impl fmt::Debug for ClientEnd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ClientEnd({})", self.name)
+        f.write_str("ClientEnd { .. }")
     }
 }

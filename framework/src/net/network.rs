@@ -128,7 +128,7 @@ impl Network {
             server: None,
             owner: owner.into(),
         });
-        ClientEnd::new(self.clone(), id, name.into())
+        ClientEnd::new(self.clone(), id)
     }
 
     fn end_id(state: &State, end: &str) -> usize {

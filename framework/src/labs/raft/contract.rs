@@ -36,19 +36,39 @@ pub enum ApplyMsg {
 /// # Rules
 /// - **Return at once.** `make`, `start`, `state` and `snapshot` must not
 ///   wait for the network or for time to pass: spawn long-running work with
-///   [`Node::spawn`]. They are synchronous so that they cannot.
+///   [`Node::spawn`] (or, inside a task of the node, [`crate::sim::spawn`],
+///   which needs no node in hand). They are synchronous so that they cannot.
+/// - **Ends are opaque**: `peers[i]` reaches peer `i`, but nothing about an
+///   end says so; a clerk's ends come shuffled, and a clerk cannot tell
+///   which server each reaches.
 /// - **Log indices start at 1.** Index 0 is the empty start of the log.
 /// - **Apply in order, each index once**: committed entries go to the apply
-///   channel in index order, with no gaps (a snapshot may skip ahead). Send
-///   from one task: sending from many reorders messages.
+///   channel in index order, with no gaps. Send from one task: sending from
+///   many reorders messages.
+/// - **Snapshots only move forward.** A snapshot sent on the channel skips
+///   ahead: it must cover more than everything sent before it (its index
+///   above the last one sent), and entries after it follow from its index
+///   + 1. A leader's snapshot that arrives late, covering no more than this
+///   peer already has, is dropped, never handed to the service. (A Raft
+///   written for a `CondInstallSnapshot` API, which lets the service refuse
+///   a stale snapshot, makes that decision itself here: install and send a
+///   snapshot only if its index is past the peer's commit index, and the
+///   service never needs to refuse one.)
 /// - **Never hold a lock while waiting to send on the apply channel** that
 ///   [`Raft::snapshot`] needs: the channel is unbuffered (a send completes
 ///   when the service has taken the message), and the service calls
 ///   `snapshot` from the task that reads the channel, so the two would wait
 ///   for each other.
-/// - **Persist before you answer**: save term, vote and log (with the
-///   snapshot) through the [`Persister`] at every change, before replying to
-///   an RPC or sending one that depends on the change.
+/// - **Persist before you answer**: save term, vote and log through the
+///   [`Persister`] at every change, before replying to an RPC or sending one
+///   that depends on the change ([`Persister::save_raft_state`] keeps the
+///   snapshot saved before; [`Persister::save`] replaces both, atomically,
+///   when the snapshot changes).
+/// - **Encode one type per purpose.** The kit's RPCs and the examples use
+///   postcard, which is not self-describing: bytes encoded as one type often
+///   decode as another without error, into garbage. Decode a log entry (or a
+///   saved state) only as the type that encoded it; where a log holds
+///   several kinds of command, make them one enum.
 /// - **Use the framework for time, tasks and chance**: `tokio::time` (or
 ///   [`crate::sim::time`]) for timers, [`Node::spawn`] for tasks,
 ///   [`Node::rng`] for randomness, `BTreeMap` where iteration order matters,
