@@ -47,9 +47,10 @@ pub enum ApplyMsg {
 ///   many reorders messages.
 /// - **Snapshots only move forward.** A snapshot sent on the channel skips
 ///   ahead: it must cover more than everything sent before it (its index
-///   above the last one sent), and entries after it follow from its index
-///   + 1. A leader's snapshot that arrives late, covering no more than this
-///   peer already has, is dropped, never handed to the service. (A Raft
+///   above the last one sent), and the entries after it follow from the
+///   next index on. A leader's snapshot that arrives late, covering no
+///   more than this peer already has, is dropped, never handed to the
+///   service. (A Raft
 ///   written for a `CondInstallSnapshot` API, which lets the service refuse
 ///   a stale snapshot, makes that decision itself here: install and send a
 ///   snapshot only if its index is past the peer's commit index, and the
