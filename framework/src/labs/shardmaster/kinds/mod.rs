@@ -43,6 +43,8 @@ lab_kinds! {
         "leaves move only the leaving groups' shards";
     "minimal_again" => scenarios::minimal_again, BASIC,
         "the classic MinimalAgain: a join and a leave after earlier ones move no more than needed";
+    "minority_query" => scenarios::minority_query, BASIC,
+        "a leader cut off in a minority does not answer a query from its own state";
     "lost_replies" => scenarios::lost_replies, BASIC,
         "changes whose replies are lost, retried at every server, each make exactly one config";
     "agree_config" => scenarios::agree_config, BASIC,

@@ -364,3 +364,51 @@ pub async fn lost_replies<M: ShardMaster, C: ShardMasterClerk>(
     expect_groups(&admin, &[1, 2]).await?;
     c.check_configs().await
 }
+
+/// How long a query through a leader cut off in a minority must stay
+/// unanswered.
+const MINORITY_WAIT: Duration = Duration::from_secs(2);
+
+/// The leader is cut off alone, and a Join completes through the others;
+/// a query sent only to the old leader must not complete while it is cut
+/// off (a leader that answers from its own memory answers a config without
+/// the new group), and completes with the group once the network heals
+/// and the query's clerk reaches every server again.
+pub async fn minority_query<M: ShardMaster, C: ShardMasterClerk>(
+    env: TestEnv,
+) -> Result<(), Failure> {
+    let c = cluster::<M, C>(&env, false);
+    let admin = c.admin();
+    admin.join(&groups(&[1])).await?;
+    let old = c
+        .wait_for_leader(env.params.get(&ELECTION_TIMEOUT) * 5)
+        .await?;
+    let others: Vec<usize> = (0..c.n()).filter(|&i| i != old).collect();
+    c.partition(&[&[old], &others]);
+    admin.join(&groups(&[2])).await?;
+    let cut_off = c.admin();
+    c.connect_client(cut_off.host(), &[old]);
+    let query = cut_off.query(-1);
+    tokio::pin!(query);
+    tokio::select! {
+        biased;
+        answer = &mut query => {
+            let answer = answer?;
+            fail!(
+                "a query sent only to server {old}, a leader cut off from the majority, completed with config {} (groups {:?}) while a Join of gid 2 had completed through the others: queries must go through the log",
+                answer.num,
+                answer.groups.keys().collect::<Vec<_>>()
+            );
+        }
+        () = tokio::time::sleep(MINORITY_WAIT) => {}
+    }
+    c.heal();
+    c.connect_client(cut_off.host(), &c.all());
+    let healed = query.await?;
+    ensure!(
+        healed.groups.contains_key(&2),
+        "after the network healed, the query answered config {} without gid 2, whose Join completed before the query began",
+        healed.num
+    );
+    c.check_configs().await
+}
