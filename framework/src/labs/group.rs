@@ -22,6 +22,7 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::time::Duration;
 
+use rand::seq::SliceRandom;
 use tokio::time::sleep;
 
 use super::links::Links;
@@ -246,6 +247,15 @@ impl<T> Group<T> {
     /// links are down: see [`Group::connect_client`]).
     pub fn client_ends(&self, owner: &str) -> Vec<ClientEnd> {
         self.ends_from(owner, owner)
+    }
+
+    /// A clerk's ends: [`Group::client_ends`] in an order drawn from the
+    /// world's generator, so that a clerk cannot take end `i` to reach
+    /// server `i` (as in the classic labs, which shuffle them too).
+    pub fn shuffled_client_ends(&self, owner: &str) -> Vec<ClientEnd> {
+        let mut ends = self.client_ends(owner);
+        ends.shuffle(&mut self.world().rng());
+        ends
     }
 
     /// Lets client `owner` reach exactly the servers in `to`.

@@ -6,8 +6,6 @@ use std::cell::Cell;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use rand::seq::SliceRandom;
-
 use super::client::Client;
 use super::{KvClerk, KvServer};
 use crate::labs::check::CheckedModel;
@@ -115,9 +113,7 @@ impl<S: KvServer, C: KvClerk> KvCluster<S, C> {
         let number = self.clerks.get();
         self.clerks.set(number + 1);
         let host = format!("client-{number}");
-        let mut ends = self.group.client_ends(&host);
-        // The clerk must not assume that end i reaches server i.
-        ends.shuffle(&mut self.world.rng());
+        let ends = self.group.shuffled_client_ends(&host);
         let clerk = C::make(self.world.node(host.clone()), ends);
         let client = Client::new(Recorded::new(clerk, id, &self.history), host);
         self.connect_client(&client, to);

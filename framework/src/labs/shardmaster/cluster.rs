@@ -9,8 +9,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::seq::SliceRandom;
-
 use super::balance::{check_change, check_placed};
 use super::{Config, Gid, ShardMaster, ShardMasterClerk};
 use crate::labs::group::Group;
@@ -86,9 +84,7 @@ impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
         let number = self.clerks.get();
         self.clerks.set(number + 1);
         let host = format!("admin-{number}");
-        let mut ends = self.group.client_ends(&host);
-        // The clerk must not assume that end i reaches server i.
-        ends.shuffle(&mut self.world.rng());
+        let ends = self.group.shuffled_client_ends(&host);
         let clerk = C::make(self.world.node(host.clone()), ends);
         self.group.connect_client(&host, &self.group.all());
         Admin {
