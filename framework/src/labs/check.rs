@@ -90,9 +90,12 @@ where
                 artifacts.display(),
                 saved.err()
             );
+            // The partition's own count: the whole history's would send a
+            // reader looking for a needle among thousands of operations.
             fail!(
-                "history is not linearizable ({}: no order of its {} operations explains what clients saw); report: {}",
+                "history is not linearizable ({}: no order of its {} operations, of the history's {}, explains what clients saw); report: {}",
                 violation.label,
+                violation.ops.len(),
                 operations.len(),
                 report.display()
             )
