@@ -1,5 +1,6 @@
 //! The end of a run's output: a per-test table (for many seeds), the
-//! failing runs with their replay commands, and the verdict line.
+//! failing runs and those that warned, with their replay commands, and the
+//! verdict line.
 
 use std::path::Path;
 
@@ -21,7 +22,16 @@ pub fn print_summary(report: &SuiteReport, suite: &Path, table: bool) {
             .unwrap_or(0);
         say!();
         for s in &report.scores {
-            let verdict = if s.passed == s.runs { "ok" } else { "FAILED" };
+            let warned = report
+                .tests
+                .iter()
+                .filter(|t| t.number == s.number && t.passed && !t.warnings.is_empty())
+                .count();
+            let verdict = match (s.passed == s.runs, warned) {
+                (false, _) => "FAILED".to_string(),
+                (true, 0) => "ok".to_string(),
+                (true, n) => format!("ok, {n} warned"),
+            };
             say!(
                 "{:>4}  {:<width$}  {:>5}/{:<5} passed  {verdict}",
                 s.number,
@@ -47,6 +57,31 @@ pub fn print_summary(report: &SuiteReport, suite: &Path, table: bool) {
             say!(
                 "  ... and {} more (see the JSON report)",
                 failed.len() - LISTED_FAILURES
+            );
+        }
+    }
+    // A warning says a run checked less than it should (an undecided
+    // history, say): with many seeds there is no per-run line to show it.
+    let warned: Vec<_> = report
+        .tests
+        .iter()
+        .filter(|t| t.passed && !t.warnings.is_empty())
+        .collect();
+    if table && !warned.is_empty() {
+        say!("\nRuns that passed with a warning (each replays exactly):");
+        for run in warned.iter().take(LISTED_FAILURES) {
+            say!(
+                "  TEST {} seed {}: warning: {}\n    replay: {}",
+                run.number,
+                run.seed,
+                run.warnings.join("; "),
+                replay_command(suite, run)
+            );
+        }
+        if warned.len() > LISTED_FAILURES {
+            say!(
+                "  ... and {} more (see the JSON report)",
+                warned.len() - LISTED_FAILURES
             );
         }
     }

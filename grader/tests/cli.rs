@@ -225,6 +225,33 @@ tests:
 ";
 
 /// The seed and trace hash of the one run in a JSON report.
+#[test]
+fn many_seeds_list_the_runs_that_warned() {
+    // One search step cannot decide a history: each run passes with a
+    // warning, which a multi-seed run must not swallow.
+    let suite = scratch(
+        "warns.yml",
+        "lab: kv\ntests:\n  - name: Undecided\n    kind: basic_ops\n    params: { clients: 2, check_steps: 1 }\n",
+    );
+    let out = grader(&[
+        "run",
+        suite.to_str().unwrap(),
+        "--repeat",
+        "2",
+        "--seed",
+        "5",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("2/2     passed  ok, 2 warned"), "{stdout}");
+    assert!(
+        stdout.contains("Runs that passed with a warning")
+            && stdout.contains("TEST 1 seed 5: warning: linearizability of the")
+            && stdout.contains("--test 1 --seed 6 --repeat 1"),
+        "{stdout}"
+    );
+}
+
 fn seed_and_hash(json: &Path) -> (u64, String) {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
