@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::output::say;
 use crate::progress::replay_command;
-use crate::report::{SuiteReport, points};
+use crate::report::{SuiteReport, TestReport, points};
 
 /// At most this many failing runs are listed one by one.
 const LISTED_FAILURES: usize = 20;
@@ -41,49 +41,21 @@ pub fn print_summary(report: &SuiteReport, suite: &Path, table: bool) {
             );
         }
     }
-    let failed: Vec<_> = report.tests.iter().filter(|t| !t.passed).collect();
-    if table && !failed.is_empty() {
-        say!("\nFailed runs (each replays exactly):");
-        for run in failed.iter().take(LISTED_FAILURES) {
-            say!(
-                "  TEST {} seed {}: {}\n    replay: {}",
-                run.number,
-                run.seed,
-                run.failure.as_deref().unwrap_or(""),
-                replay_command(suite, run)
-            );
-        }
-        if failed.len() > LISTED_FAILURES {
-            say!(
-                "  ... and {} more (see the JSON report)",
-                failed.len() - LISTED_FAILURES
-            );
-        }
-    }
-    // A warning says a run checked less than it should (an undecided
-    // history, say): with many seeds there is no per-run line to show it.
-    let warned: Vec<_> = report
-        .tests
-        .iter()
-        .filter(|t| t.passed && !t.warnings.is_empty())
-        .collect();
-    if table && !warned.is_empty() {
-        say!("\nRuns that passed with a warning (each replays exactly):");
-        for run in warned.iter().take(LISTED_FAILURES) {
-            say!(
-                "  TEST {} seed {}: warning: {}\n    replay: {}",
-                run.number,
-                run.seed,
-                run.warnings.join("; "),
-                replay_command(suite, run)
-            );
-        }
-        if warned.len() > LISTED_FAILURES {
-            say!(
-                "  ... and {} more (see the JSON report)",
-                warned.len() - LISTED_FAILURES
-            );
-        }
+    if table {
+        let failed: Vec<_> = report.tests.iter().filter(|t| !t.passed).collect();
+        list_runs("Failed runs", &failed, suite, |run| {
+            run.failure.clone().unwrap_or_default()
+        });
+        // A warning says a run checked less than it should (an undecided
+        // history, say): with many seeds there is no per-run line to show it.
+        let warned: Vec<_> = report
+            .tests
+            .iter()
+            .filter(|t| t.passed && !t.warnings.is_empty())
+            .collect();
+        list_runs("Runs that passed with a warning", &warned, suite, |run| {
+            format!("warning: {}", run.warnings.join("; "))
+        });
     }
     let failed_tests = report.scores.iter().filter(|s| s.passed < s.runs).count();
     let score = format!(
@@ -97,6 +69,35 @@ pub fn print_summary(report: &SuiteReport, suite: &Path, table: bool) {
         say!(
             "{failed_tests} OF {} TESTS FAILED  ({score})",
             report.scores.len()
+        );
+    }
+}
+
+/// Lists up to [`LISTED_FAILURES`] of `runs` under `heading`, each with
+/// what `says` of it and its replay command; nothing if there are none.
+fn list_runs(
+    heading: &str,
+    runs: &[&TestReport],
+    suite: &Path,
+    says: impl Fn(&TestReport) -> String,
+) {
+    if runs.is_empty() {
+        return;
+    }
+    say!("\n{heading} (each replays exactly):");
+    for run in runs.iter().take(LISTED_FAILURES) {
+        say!(
+            "  TEST {} seed {}: {}\n    replay: {}",
+            run.number,
+            run.seed,
+            says(run),
+            replay_command(suite, run)
+        );
+    }
+    if runs.len() > LISTED_FAILURES {
+        say!(
+            "  ... and {} more (see the JSON report)",
+            runs.len() - LISTED_FAILURES
         );
     }
 }
