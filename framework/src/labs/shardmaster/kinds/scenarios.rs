@@ -49,9 +49,10 @@ async fn leave_all_of<C: ShardMasterClerk>(
 }
 
 /// A fresh shard master answers config 0; then joins and leaves, each
-/// reflected by the latest config as soon as it completes, and a query past
-/// the latest answers the latest (Basic and Multi "leave/join"; the dslabs
-/// "Basic shard operations").
+/// reflected by the latest config as soon as it completes; a gid that left
+/// joins again with other servers; a query past the latest answers the
+/// latest (Basic and Multi "leave/join"; the dslabs "Basic shard
+/// operations").
 pub async fn join_leave<M: ShardMaster, C: ShardMasterClerk>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<M, C>(&env, false);
     let admin = c.admin();
@@ -77,7 +78,23 @@ pub async fn join_leave<M: ShardMaster, C: ShardMasterClerk>(env: TestEnv) -> Re
         expect_groups(&admin, &[2]).await?;
         admin.leave(&[2]).await?;
     }
-    let last = expect_groups(&admin, &[]).await?;
+    expect_groups(&admin, &[]).await?;
+    // A gid joins again, with other servers: the config lists the new ones.
+    let moved_to: Vec<String> = (0..3).map(|i| format!("server-1-again-{i}")).collect();
+    admin.join(&[(1, moved_to.clone())]).await?;
+    let last = admin.query(-1).await?;
+    ensure!(
+        last.groups.get(&1) == Some(&moved_to),
+        "gid 1 joined again with servers {moved_to:?}, but config {} lists {:?}",
+        last.num,
+        last.groups.get(&1)
+    );
+    ensure!(
+        last.shards.iter().all(|&g| g == 1),
+        "config {} has gid 1 alone, yet assigns {:?}",
+        last.num,
+        last.shards
+    );
     let past = admin.query(last.num as i64 + 10).await?;
     ensure!(
         past == last,
