@@ -51,6 +51,7 @@ pub fn run_case(case: &TestCase, seed: u64, artifacts: &Path) -> TestReport {
             .map(|f| f.message().to_string()),
         points: if passed { case.points } else { 0 },
         max_points: case.points,
+        extra_credit: case.extra_credit,
         seed,
         virtual_ms: outcome.virtual_time.as_millis() as u64,
         wall_ms: wall.as_millis() as u64,

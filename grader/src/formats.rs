@@ -8,7 +8,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, T
 use serde_json::json;
 
 use crate::cli::Formats;
-use crate::report::{SuiteReport, TestReport, points};
+use crate::report::{SuiteReport, TestReport, TestScore, points};
 
 /// Renders a report in one format.
 type Render = fn(&SuiteReport) -> String;
@@ -133,10 +133,11 @@ pub fn gradescope(report: &SuiteReport) -> String {
                 format!("{passed}\n{}", failures.join("\n"))
             };
             json!({
-                "name": format!("TEST {}: {}", score.number, score.name),
+                "name": format!("TEST {}: {}{}", score.number, score.name, extra_note(score)),
                 "number": score.number.to_string(),
                 "score": score.points,
-                "max_score": f64::from(score.max_points),
+                // Gradescope counts a score above the maximum as extra credit.
+                "max_score": if score.extra_credit { 0.0 } else { f64::from(score.max_points) },
                 "status": if failures.is_empty() { "passed" } else { "failed" },
                 "output": output,
                 "visibility": "visible",
@@ -170,9 +171,10 @@ pub fn markdown(report: &SuiteReport) -> String {
             "❌ failed"
         };
         out.push_str(&format!(
-            "| {} | {} | {result} | {}/{} | {} | {}/{} |\n",
+            "| {} | {}{} | {result} | {}/{} | {} | {}/{} |\n",
             score.number,
             score.name.replace('|', "\\|"),
+            extra_note(score),
             score.passed,
             score.runs,
             cpu_text(&runs).trim_start_matches("CPU "),
@@ -193,4 +195,13 @@ pub fn markdown(report: &SuiteReport) -> String {
         }
     }
     out
+}
+
+/// What follows an extra-credit test's name in a report.
+fn extra_note(score: &TestScore) -> &'static str {
+    if score.extra_credit {
+        " (extra credit)"
+    } else {
+        ""
+    }
 }

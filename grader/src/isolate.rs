@@ -57,8 +57,9 @@ impl Supervisor {
     /// to `artifacts`.
     pub fn run(&self, case: &TestCase, seed: u64, artifacts: &Path) -> TestReport {
         let started = Instant::now();
-        let failed = |reason: String| {
-            TestReport::failed_without_result(
+        let failed = |reason: String| TestReport {
+            extra_credit: case.extra_credit,
+            ..TestReport::failed_without_result(
                 case.number,
                 &case.name,
                 case.kind.name,

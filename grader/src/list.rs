@@ -35,8 +35,9 @@ pub fn list(registry: &Registry, args: &ListArgs) -> u8 {
             Some(_) => format!("  seed {}", suite.default_seed(test)),
             None => String::new(),
         };
+        let extra = if test.extra_credit { " extra" } else { "" };
         say!(
-            "{:>4}  {:<width$}  {:<20} {:>3} pts{seed}",
+            "{:>4}  {:<width$}  {:<20} {:>3} pts{extra}{seed}",
             test.number,
             test.name,
             test.kind.name,

@@ -44,6 +44,9 @@ pub struct TestReport {
     pub points: u32,
     /// The test's points.
     pub max_points: u32,
+    /// Whether they are extra credit (not counted in the suite's maximum).
+    #[serde(default)]
+    pub extra_credit: bool,
     /// The seed it ran with: `--seed` with this replays it exactly.
     pub seed: u64,
     /// Virtual time it took, in milliseconds.
@@ -89,6 +92,8 @@ pub struct TestScore {
     pub points: f64,
     /// Points available.
     pub max_points: u32,
+    /// Whether they are extra credit (not counted in the suite's maximum).
+    pub extra_credit: bool,
     /// The seeds of the runs that failed.
     pub failed_seeds: Vec<u64>,
 }
@@ -113,6 +118,7 @@ impl TestReport {
             failure: Some(reason),
             points: 0,
             max_points,
+            extra_credit: false,
             seed,
             virtual_ms: 0,
             wall_ms,
@@ -162,6 +168,7 @@ impl SuiteReport {
                     passed,
                     points,
                     max_points: max,
+                    extra_credit: first.extra_credit,
                     failed_seeds,
                 }
             })
@@ -171,7 +178,11 @@ impl SuiteReport {
             lab,
             scoring: scoring.to_string(),
             score: scores.iter().map(|s| s.points).sum(),
-            max_score: scores.iter().map(|s| f64::from(s.max_points)).sum(),
+            max_score: scores
+                .iter()
+                .filter(|s| !s.extra_credit)
+                .map(|s| f64::from(s.max_points))
+                .sum(),
             tests,
             scores,
         }

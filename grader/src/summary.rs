@@ -58,11 +58,20 @@ pub fn print_summary(report: &SuiteReport, suite: &Path, table: bool) {
         });
     }
     let failed_tests = report.scores.iter().filter(|s| s.passed < s.runs).count();
-    let score = format!(
+    let extra: f64 = report
+        .scores
+        .iter()
+        .filter(|s| s.extra_credit)
+        .map(|s| s.points)
+        .sum();
+    let mut score = format!(
         "score {}/{}",
         points(report.score),
         points(report.max_score)
     );
+    if extra > 0.0 {
+        score += &format!(", {} of them extra credit", points(extra));
+    }
     if failed_tests == 0 {
         say!("ALL TESTS PASSED  ({score})");
     } else {

@@ -351,3 +351,52 @@ fn a_bad_scoring_flag_exits_2_and_says_what_was_expected() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn extra_credit_scores_but_does_not_raise_the_maximum() {
+    let suite = scratch(
+        "extra.yml",
+        "lab: raft\ntests:\n  - name: Initial election\n    kind: initial_election\n    points: 5\n  - name: A challenge\n    kind: basic_agree\n    points: 3\n    extra_credit: true\n",
+    );
+    let listed = text(&grader(&["list", suite.to_str().unwrap()]).stdout);
+    assert!(listed.contains("2 tests, 5 points"), "{listed}");
+    assert!(listed.contains("3 pts extra"), "{listed}");
+
+    let gradescope = scratch("extra-gradescope.json", "");
+    let out = grader(&[
+        "-f",
+        suite.to_str().unwrap(),
+        "--seed",
+        "3",
+        "--gradescope",
+        gradescope.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.ends_with("ALL TESTS PASSED  (score 8/5, 3 of them extra credit)\n"),
+        "{stdout}"
+    );
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&gradescope).unwrap()).unwrap();
+    assert_eq!(results["score"], 8.0);
+    let challenge = &results["tests"][1];
+    assert_eq!(challenge["name"], "TEST 2: A challenge (extra credit)");
+    assert_eq!(
+        (challenge["score"].as_f64(), challenge["max_score"].as_f64()),
+        (Some(3.0), Some(0.0))
+    );
+}
+
+#[test]
+fn extra_credit_must_be_true_or_false() {
+    let suite = scratch(
+        "bad-extra.yml",
+        "lab: raft\ntests:\n  - name: Initial election\n    kind: initial_election\n    extra_credit: maybe\n",
+    );
+    let out = grader(&["list", suite.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("bad-extra.yml:5:19"), "{stderr}");
+    assert!(stderr.contains("expected true or false, found"), "{stderr}");
+}

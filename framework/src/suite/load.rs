@@ -63,6 +63,7 @@ const TEST_KEYS: &[&str] = &[
     "name",
     "kind",
     "points",
+    "extra_credit",
     "time_limit",
     "wall_timeout",
     "memory_limit",
@@ -470,6 +471,19 @@ impl Checker<'_> {
                 points
             }
         };
+        let extra_credit = match test.get("extra_credit") {
+            None => Some(false),
+            Some(v) => {
+                let flag = v.as_bool();
+                if flag.is_none() {
+                    self.at_node(
+                        &child(path, key("extra_credit")),
+                        format!("expected true or false, found {}", describe(v)),
+                    );
+                }
+                flag
+            }
+        };
         let limits = suite_limits.and_then(|base| self.limits(path, &test, base));
         let params = kind.and_then(|kind| {
             let given = match test.get("params") {
@@ -491,6 +505,7 @@ impl Checker<'_> {
             name: name?,
             kind: kind?,
             points: points?,
+            extra_credit: extra_credit?,
             params: params?,
             limits: limits?,
         })

@@ -23,6 +23,10 @@
 //!     kind: re_election
 //!     points: 5
 //!     params: { servers: 3 }
+//!   - name: A challenge
+//!     kind: initial_election
+//!     points: 2
+//!     extra_credit: true   # scored, not counted in the maximum (optional)
 //! ```
 //!
 //! Loading validates everything and reports every problem with
@@ -76,6 +80,9 @@ pub struct TestCase {
     pub kind: Kind,
     /// Points for passing it.
     pub points: u32,
+    /// Whether its points are extra credit: scored, but not counted in the
+    /// suite's maximum (the classic labs' challenges).
+    pub extra_credit: bool,
     /// Values for the kind's parameters.
     pub params: Params,
     /// What one run may take.
@@ -114,9 +121,11 @@ pub enum Scoring {
 }
 
 impl Suite {
-    /// The points of every test.
+    /// The points of every test but the extra-credit ones: the score a
+    /// solution must reach for full marks.
     pub fn max_points(&self) -> u32 {
-        self.tests.iter().map(|t| t.points).sum()
+        let counted = self.tests.iter().filter(|t| !t.extra_credit);
+        counted.map(|t| t.points).sum()
     }
 
     /// A deterministic seed for a test: derived from the suite's lab, its
