@@ -32,6 +32,7 @@
 pub mod kv;
 pub mod raft;
 pub mod rsm;
+pub mod shardkv;
 pub mod shardmaster;
 
 /// The reference implementations, as a bundle for the grader.
@@ -41,7 +42,8 @@ impl framework::labs::Submission for Reference {
     fn labs(labs: &mut framework::labs::Labs) {
         labs.raft::<raft::Raft>()
             .kv::<kv::Server, kv::Clerk>()
-            .shard_master::<shardmaster::Server, shardmaster::Clerk>();
+            .shard_master::<shardmaster::Server, shardmaster::Clerk>()
+            .shard_kv::<shardmaster::Server, shardmaster::Clerk, shardkv::Server, shardkv::Clerk>();
     }
 }
 

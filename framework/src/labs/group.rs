@@ -75,6 +75,12 @@ impl<T> Group<T> {
         self.links.world()
     }
 
+    /// The links the group's servers use (shared with every group and
+    /// client of the world).
+    pub fn links(&self) -> &Links {
+        &self.links
+    }
+
     /// The number of servers.
     pub fn n(&self) -> usize {
         self.saved.borrow().len()
@@ -83,6 +89,11 @@ impl<T> Group<T> {
     /// Every server's number.
     pub fn all(&self) -> Vec<usize> {
         (0..self.n()).collect()
+    }
+
+    /// What every server's name starts with (`kv` for `kv-0` …).
+    pub fn prefix(&self) -> &str {
+        &self.name
     }
 
     /// Server `i`'s name on the network (the node its calls come from).
@@ -322,6 +333,16 @@ impl<T> Group<T> {
             .map(Persister::raft_state_size)
             .max()
             .unwrap_or(0)
+    }
+
+    /// Everything every server has saved, Raft state and snapshot, in
+    /// bytes.
+    pub fn total_saved(&self) -> usize {
+        let saved = self.saved.borrow();
+        let each = saved
+            .iter()
+            .map(|p| p.raft_state_size() + p.snapshot_size());
+        each.sum()
     }
 
     /// The largest snapshot any server has saved.

@@ -63,6 +63,7 @@ pub mod links;
 pub mod params;
 pub mod raft;
 pub mod recorded;
+pub mod shardkv;
 pub mod shardmaster;
 pub mod wait;
 
@@ -119,6 +120,21 @@ impl Labs {
         self
     }
 
+    /// The shard lab's second part, the sharded key/value store: servers
+    /// `S` and clerks `C`, on the submission's shard master (server `M`,
+    /// clerk `MC`).
+    pub fn shard_kv<M, MC, S, C>(&mut self) -> &mut Self
+    where
+        M: shardmaster::ShardMaster,
+        MC: shardmaster::ShardMasterClerk,
+        S: shardkv::ShardKvServer,
+        C: shardkv::ShardKvClerk,
+    {
+        self.kinds
+            .insert("shardkv", shardkv::kinds::kinds::<M, MC, S, C>());
+        self
+    }
+
     /// The labs (or parts of labs) registered so far, in order.
     pub fn names(&self) -> Vec<&'static str> {
         self.kinds.keys().copied().collect()
@@ -135,6 +151,7 @@ const LABS: &[(&str, Missing)] = &[
     ("raft", raft::kinds::missing),
     ("kv", kv::kinds::missing),
     ("shardmaster", shardmaster::kinds::missing),
+    ("shardkv", shardkv::kinds::missing),
 ];
 
 /// Every test kind of every lab, for submission `S`: its own labs' kinds

@@ -66,3 +66,20 @@ pub const FAIL_ON_UNKNOWN: Param<bool> = Param::flag(
     false,
     "fail (rather than warn) when the checker cannot decide within check_steps",
 );
+
+/// When servers snapshot (none: never).
+pub const MAX_RAFT_STATE: Param<Option<usize>> = Param::optional(
+    "max_raft_state",
+    -1,
+    1 << 30,
+    "snapshot when the Raft state nears this many bytes (-1: never snapshot)",
+);
+
+/// How far the saved Raft state may exceed `max_raft_state`.
+pub const LOG_FACTOR: Param<usize> = Param::count(
+    "log_factor",
+    8,
+    1,
+    1000,
+    "the saved Raft state may reach this many times max_raft_state",
+);

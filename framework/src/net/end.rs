@@ -240,7 +240,13 @@ impl ClientEnd {
             let ms = 200 + rng.random_range(0..=spread);
             sleep(Duration::from_millis(ms)).await;
         }
-        self.net.state().bytes += reply.len() as u64;
+        {
+            let mut state = self.net.state();
+            state.bytes += reply.len() as u64;
+            let answers = state.answers.entry(caller).or_default();
+            answers.count += 1;
+            answers.last = Some(server_name);
+        }
         host.record(EventKind::Reply {
             rpc,
             bytes: reply.len(),

@@ -25,7 +25,9 @@
 //!
 //! Counters: the total RPC count and request bytes are taken at send time,
 //! dropped calls included; reply bytes are added on delivery; each server
-//! counts the requests that reached one of its handlers. A network whose
+//! counts the requests that reached one of its handlers; each calling node
+//! counts the replies delivered to it, and knows whose was last
+//! ([`Network::answers`]). A network whose
 //! virtual clock stands still while RPCs keep flowing fails its test
 //! (see `stall`), since no timeout could ever end it.
 //!
@@ -48,6 +50,6 @@ pub use faults::Faults;
 pub use hold::{Held, Hold, Leg};
 pub use host::Host;
 pub use latency::Latency;
-pub use network::Network;
+pub use network::{Answers, Network};
 pub use server::Server;
 pub use service::{Method, Service};

@@ -36,6 +36,18 @@ pub(crate) struct State {
     pub(crate) rpcs: u64,
     pub(crate) bytes: u64,
     pub(crate) next_rpc: u64,
+    /// Per calling node: how many replies it has been delivered, and the
+    /// server of the last one.
+    pub(crate) answers: BTreeMap<Arc<str>, Answers>,
+}
+
+/// The replies delivered to one calling node (see [`Network::answers`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Answers {
+    /// How many replies it has been delivered since the world began.
+    pub count: u64,
+    /// The server whose reply it was delivered last.
+    pub last: Option<Arc<str>>,
 }
 
 pub(crate) struct EndEntry {
@@ -100,6 +112,7 @@ impl Network {
                 rpcs: 0,
                 bytes: 0,
                 next_rpc: 0,
+                answers: BTreeMap::new(),
             }),
         }))
     }
@@ -178,6 +191,17 @@ impl Network {
     /// (0 if there is none).
     pub fn incoming(&self, name: &str) -> u64 {
         self.server(name).map_or(0, |s| s.incoming())
+    }
+
+    /// The replies delivered so far to the calls node `caller` made: a
+    /// harness that knows a client sends one request at a time learns from
+    /// it which server answered an operation.
+    pub fn answers(&self, caller: &str) -> Answers {
+        self.state()
+            .answers
+            .get(caller)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The fault settings.

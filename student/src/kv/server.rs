@@ -38,7 +38,14 @@ impl KvServer for Server {
         max_raft_state: Option<usize>,
     ) -> Server {
         Server {
-            replica: Replica::make(node, servers, me, persister, max_raft_state),
+            replica: Replica::make(
+                node,
+                servers,
+                me,
+                persister,
+                max_raft_state,
+                Machine::default(),
+            ),
         }
     }
 

@@ -68,7 +68,8 @@ fn apply_entry<M: StateMachine>(state: &mut State<M>, index: u64, term: u64, ent
 /// Replaces the machine with the leader's snapshot, which covers every
 /// entry up to `index`.
 fn install_snapshot<M: StateMachine>(state: &mut State<M>, index: u64, snapshot: &[u8]) {
-    let (last_applied, machine) = snapshot::decode(snapshot);
+    let (last_applied, machine) =
+        snapshot::decode(snapshot).expect("Raft hands over only snapshots it was given");
     assert!(
         index > state.last_applied && last_applied == index,
         "Raft hands over only snapshots newer than what was applied, at their own index"

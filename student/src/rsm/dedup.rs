@@ -38,7 +38,10 @@ pub struct Request<Op> {
 }
 
 /// The duplicate table: which requests have already taken effect.
-#[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// A service may keep several (the sharded store keeps one per shard, and
+/// hands a copy over with the shard's data, hence `Clone`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dedup {
     /// Per client id: the sequence number of its latest request that took
     /// effect.

@@ -57,7 +57,7 @@ mod replica;
 pub(crate) mod snapshot;
 mod submit;
 
-use framework::labs::kv::Status;
+use framework::labs::{kv, shardkv};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -76,7 +76,12 @@ pub use replica::Replica;
 /// The whole machine is what a snapshot holds (with the index of the last
 /// entry applied, which the [`Replica`] keeps): everything that applying
 /// depends on, such as a duplicate table, must be part of it.
-pub trait StateMachine: Default + Serialize + DeserializeOwned + Send + 'static {
+///
+/// A server that has saved no snapshot starts from the fresh machine its
+/// service gives [`Replica::make`]: usually `Default::default()`, but a
+/// machine may need to know something from the start (a sharded store's
+/// group knows its own id).
+pub trait StateMachine: Serialize + DeserializeOwned + Send + 'static {
     /// What one log entry holds.
     type Command: Serialize + DeserializeOwned + Send + 'static;
     /// What applying a command yields, for the handler that submitted it.
@@ -109,11 +114,21 @@ pub enum Error {
 /// The reply code a service's RPC carries for a failed submit. Status has
 /// no code of its own for an unknown outcome; to a clerk it means the same
 /// as a timeout: try again.
-impl From<Error> for Status {
-    fn from(error: Error) -> Status {
+impl From<Error> for kv::Status {
+    fn from(error: Error) -> kv::Status {
         match error {
-            Error::NotLeader => Status::NotLeader,
-            Error::TimedOut | Error::OutcomeUnknown => Status::Timeout,
+            Error::NotLeader => kv::Status::NotLeader,
+            Error::TimedOut | Error::OutcomeUnknown => kv::Status::Timeout,
+        }
+    }
+}
+
+/// The same codes, for the sharded store's replies.
+impl From<Error> for shardkv::Status {
+    fn from(error: Error) -> shardkv::Status {
+        match error {
+            Error::NotLeader => shardkv::Status::NotLeader,
+            Error::TimedOut | Error::OutcomeUnknown => shardkv::Status::Timeout,
         }
     }
 }

@@ -68,17 +68,20 @@ impl<M: StateMachine> Replica<M> {
     /// applier task. `servers[i]` reaches server `i`'s Raft peer;
     /// `persister` holds what this server saved before it last crashed.
     /// With `max_raft_state = Some(n)` it snapshots whenever Raft's saved
-    /// state reaches `n` bytes; with `None`, never.
+    /// state reaches `n` bytes; with `None`, never. `fresh` is the machine
+    /// before any entry: where a server that has saved no snapshot starts.
     pub fn make(
         node: Node,
         servers: Vec<ClientEnd>,
         me: usize,
         persister: Persister,
         max_raft_state: Option<usize>,
+        fresh: M,
     ) -> Arc<Replica<M>> {
         // Restore before Raft starts: Raft resumes applying from the entry
         // after its snapshot, which is the one this machine expects next.
-        let (last_applied, machine) = snapshot::decode(&persister.read_snapshot());
+        let (last_applied, machine) =
+            snapshot::decode(&persister.read_snapshot()).unwrap_or((0, fresh));
         // Unbuffered: Raft's send completes when the applier has taken the
         // message.
         let (apply, applied) = apply_channel();
@@ -100,6 +103,15 @@ impl<M: StateMachine> Replica<M> {
     /// This server's Raft peer: for its RPC service, and to ask who leads.
     pub fn raft(&self) -> &Raft {
         &self.raft
+    }
+
+    /// What `f` reads from the machine, under the lock: for a server's own
+    /// tasks, which look at the machine to decide what to submit next, and
+    /// for answers that need not be current (whatever a client reads goes
+    /// through the log instead). The machine may lag behind the log's
+    /// committed entries, and changes as soon as the lock is released.
+    pub fn read<T>(&self, f: impl FnOnce(&M) -> T) -> T {
+        f(&self.lock().machine)
     }
 
     /// Locks the machine and the waiters.

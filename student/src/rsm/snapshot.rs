@@ -21,13 +21,13 @@ pub(crate) fn encode<M: StateMachine>(last_applied: u64, machine: &M) -> Vec<u8>
 }
 
 /// The index of the last entry applied and the machine a snapshot holds;
-/// a fresh machine at index 0 if there is none (a server that has never
-/// snapshotted saves an empty one).
-pub(crate) fn decode<M: StateMachine>(snapshot: &[u8]) -> (u64, M) {
+/// `None` if there is none (a server that has never snapshotted saves an
+/// empty one).
+pub(crate) fn decode<M: StateMachine>(snapshot: &[u8]) -> Option<(u64, M)> {
     if snapshot.is_empty() {
-        return (0, M::default());
+        return None;
     }
-    postcard::from_bytes(snapshot).expect("a saved snapshot decodes")
+    Some(postcard::from_bytes(snapshot).expect("a saved snapshot decodes"))
 }
 
 /// Whether to snapshot now, with Raft's saved state at `raft_state_size`
@@ -50,8 +50,8 @@ mod tests {
     #[test]
     fn a_machine_survives_its_snapshot() {
         let machine = Counter { total: 300 };
-        assert_eq!(decode(&encode(7, &machine)), (7, machine));
-        assert_eq!(decode(&[]), (0, Counter::default()));
+        assert_eq!(decode(&encode(7, &machine)), Some((7, machine)));
+        assert_eq!(decode::<Counter>(&[]), None);
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl ShardMaster for Server {
         // The configs stay small (a few hundred bytes each): no snapshots,
         // as in the classic lab.
         Server {
-            replica: Replica::make(node, servers, me, persister, None),
+            replica: Replica::make(node, servers, me, persister, None, Machine::default()),
         }
     }
 

@@ -1,6 +1,8 @@
 //! A test's client: a student's clerk whose every operation is recorded,
 //! with virtual call and return times, in the test's history.
 
+use std::future::Future;
+
 use super::KvClerk;
 use crate::labs::recorded::Recorded;
 use crate::linearizability::models::kv::{KvInput, KvOutput};
@@ -12,7 +14,34 @@ pub struct Client<C> {
     host: String,
 }
 
-impl<C: KvClerk> Client<C> {
+/// The key/value operations a recorded client calls: those of the key/value
+/// lab's clerk, or of any lab's clerk with the same three operations (the
+/// sharded store's).
+pub trait KvOperations: 'static {
+    /// The value of `key`, or "" if it has none.
+    fn get(&self, key: String) -> impl Future<Output = String>;
+    /// Sets `key` to `value`.
+    fn put(&self, key: String, value: String) -> impl Future<Output = ()>;
+    /// Appends `value` to `key`'s value.
+    fn append(&self, key: String, value: String) -> impl Future<Output = ()>;
+}
+
+impl<C: KvClerk> KvOperations for C {
+    fn get(&self, key: String) -> impl Future<Output = String> {
+        KvClerk::get(self, key)
+    }
+
+    fn put(&self, key: String, value: String) -> impl Future<Output = ()> {
+        KvClerk::put(self, key, value)
+    }
+
+    fn append(&self, key: String, value: String) -> impl Future<Output = ()> {
+        KvClerk::append(self, key, value)
+    }
+}
+
+impl<C: KvOperations> Client<C> {
+    /// `recorded`, whose calls come from host `host`.
     pub(crate) fn new(recorded: Recorded<C, KvInput, KvOutput>, host: String) -> Client<C> {
         Client { recorded, host }
     }

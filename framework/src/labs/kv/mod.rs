@@ -9,6 +9,6 @@ mod cluster;
 mod contract;
 pub(crate) mod kinds;
 
-pub use client::Client;
+pub use client::{Client, KvOperations};
 pub use cluster::KvCluster;
 pub use contract::{KvClerk, KvServer, Status};

@@ -17,19 +17,19 @@ use crate::labs::wait::within;
 use crate::sim::{Failure, World};
 use crate::{ensure, fail};
 
-/// `n` shard master servers named `shardmaster-0` … `shardmaster-{n-1}`,
-/// and the admin clients that join, leave, move and query.
+/// `n` shard master servers named `shardmaster-0` … `shardmaster-{n-1}`
+/// (or after another name, for a second shard master), and the admin
+/// clients that join, leave, move and query.
 ///
 /// Every config any client is answered with is kept: a config, once seen,
 /// must never be answered differently (see [`ShardMasterCluster::check_configs`]).
 pub struct ShardMasterCluster<M: ShardMaster, C: ShardMasterClerk> {
     world: World,
     group: Group<M>,
-    /// How many clerks have been made (each is host `admin-N`).
+    /// How many clerks have been made (each is host `{name}-admin-N`).
     clerks: Cell<usize>,
     seen: Rc<Seen>,
-    /// How many Joins, Leaves and Moves have completed, by any admin.
-    changes: Rc<Cell<u64>>,
+    changes: Rc<Changes>,
     op_timeout: Duration,
     clerk_type: std::marker::PhantomData<C>,
 }
@@ -43,12 +43,22 @@ impl<M: ShardMaster, C: ShardMasterClerk> Deref for ShardMasterCluster<M, C> {
 }
 
 impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
-    /// Starts and connects `n` servers on `links`; every client operation
-    /// must complete within `op_timeout`.
+    /// Starts and connects `n` servers on `links`, named `shardmaster-i`;
+    /// every client operation must complete within `op_timeout`.
     pub fn new(links: &Links, n: usize, op_timeout: Duration) -> ShardMasterCluster<M, C> {
+        Self::named(links, "shardmaster", n, op_timeout)
+    }
+
+    /// [`ShardMasterCluster::new`] with servers named `{name}-i`.
+    pub fn named(
+        links: &Links,
+        name: &str,
+        n: usize,
+        op_timeout: Duration,
+    ) -> ShardMasterCluster<M, C> {
         let cluster = ShardMasterCluster {
             world: links.world().clone(),
-            group: Group::new(links, "shardmaster", n, M::raft_state),
+            group: Group::new(links, name, n, M::raft_state),
             clerks: Cell::new(0),
             seen: Rc::default(),
             changes: Rc::default(),
@@ -83,7 +93,7 @@ impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
     pub fn admin(&self) -> Admin<C> {
         let number = self.clerks.get();
         self.clerks.set(number + 1);
-        let host = format!("admin-{number}");
+        let host = format!("{}-admin-{number}", self.group.prefix());
         let ends = self.group.shuffled_client_ends(&host);
         let clerk = C::make(self.world.node(host.clone()), ends);
         self.group.connect_client(&host, &self.group.all());
@@ -93,7 +103,27 @@ impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
             seen: self.seen.clone(),
             changes: self.changes.clone(),
             limit: self.op_timeout,
+            world: self.world.clone(),
         }
+    }
+
+    /// How many configs may exist at virtual time `at`: config 0 and one
+    /// for each Join, Leave and Move any admin had begun by then. (Each
+    /// change makes exactly one config, as [`ShardMasterCluster::check_configs`]
+    /// checks, so no config numbered higher can have been seen.)
+    pub fn configs_possible_at(&self, at: Duration) -> u64 {
+        1 + self.changes.begun_by(at)
+    }
+
+    /// Every config from 0 to the latest, each as answered to a query.
+    pub async fn configs(&self) -> Result<Vec<Config>, Failure> {
+        let admin = self.admin();
+        let latest = admin.query(-1).await?;
+        let mut configs = Vec::with_capacity(latest.num as usize + 1);
+        for num in 0..=latest.num {
+            configs.push(admin.query(num as i64).await?);
+        }
+        Ok(configs)
     }
 
     /// Reads every config from 0 to the latest and checks each against the
@@ -104,9 +134,9 @@ impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
     /// one more means a change was applied twice (a retry not recognised
     /// as a duplicate), one fewer that a completed change was lost.
     pub async fn check_configs(&self) -> Result<(), Failure> {
-        let admin = self.admin();
-        let latest = admin.query(-1).await?;
-        let changes = self.changes.get();
+        let configs = self.configs().await?;
+        let latest = configs.last().expect("config 0 always exists");
+        let changes = self.changes.completed.get();
         ensure!(
             latest.num == changes,
             "the latest config is number {} after {changes} Joins, Leaves and Moves completed: each change makes exactly one config ({})",
@@ -117,19 +147,33 @@ impl<M: ShardMaster, C: ShardMasterClerk> ShardMasterCluster<M, C> {
                 "a change that completed was lost"
             }
         );
-        let mut prev = admin.query(0).await?;
         ensure!(
-            prev == Config::default(),
-            "config 0 must have no groups and every shard on gid 0; got {prev:?}"
+            configs[0] == Config::default(),
+            "config 0 must have no groups and every shard on gid 0; got {:?}",
+            configs[0]
         );
-        for num in 1..=latest.num {
-            let next = admin.query(num as i64).await?;
-            if let Err(e) = check_change(&prev, &next) {
+        for pair in configs.windows(2) {
+            if let Err(e) = check_change(&pair[0], &pair[1]) {
                 fail!("{e}");
             }
-            prev = next;
         }
         Ok(())
+    }
+}
+
+/// The Joins, Leaves and Moves of every admin: when each began, and how
+/// many completed.
+#[derive(Default)]
+struct Changes {
+    /// The virtual time each change began, in order.
+    begun: RefCell<Vec<Duration>>,
+    completed: Cell<u64>,
+}
+
+impl Changes {
+    /// How many changes had begun by `at`.
+    fn begun_by(&self, at: Duration) -> u64 {
+        self.begun.borrow().iter().filter(|&&t| t <= at).count() as u64
     }
 }
 
@@ -160,15 +204,16 @@ impl Seen {
 /// against every config seen before.
 pub struct Admin<C> {
     clerk: C,
-    /// The host its calls come from (`admin-N`).
+    /// The host its calls come from (`shardmaster-admin-N`).
     host: String,
     seen: Rc<Seen>,
-    changes: Rc<Cell<u64>>,
+    changes: Rc<Changes>,
     limit: Duration,
+    world: World,
 }
 
 impl<C: ShardMasterClerk> Admin<C> {
-    /// The host its calls come from (`admin-N`).
+    /// The host its calls come from (`shardmaster-admin-N`).
     pub fn host(&self) -> &str {
         &self.host
     }
@@ -177,6 +222,7 @@ impl<C: ShardMasterClerk> Admin<C> {
     pub async fn join(&self, groups: &[(Gid, Vec<String>)]) -> Result<(), Failure> {
         let gids: Vec<Gid> = groups.iter().map(|(g, _)| *g).collect();
         let groups: BTreeMap<Gid, Vec<String>> = groups.iter().cloned().collect();
+        self.begin();
         within(
             self.limit,
             &format!("join({gids:?})"),
@@ -187,14 +233,21 @@ impl<C: ShardMasterClerk> Admin<C> {
         Ok(())
     }
 
+    /// Notes that a change begins now.
+    fn begin(&self) {
+        self.changes.begun.borrow_mut().push(self.world.now());
+    }
+
     /// Counts a change that completed.
     fn changed(&self) {
-        self.changes.set(self.changes.get() + 1);
+        let completed = &self.changes.completed;
+        completed.set(completed.get() + 1);
     }
 
     /// Leaves the groups `gids`.
     pub async fn leave(&self, gids: &[Gid]) -> Result<(), Failure> {
         let what = format!("leave({gids:?})");
+        self.begin();
         within(self.limit, &what, self.clerk.leave(gids.to_vec())).await?;
         self.changed();
         Ok(())
@@ -203,6 +256,7 @@ impl<C: ShardMasterClerk> Admin<C> {
     /// Moves `shard` to `gid`.
     pub async fn move_shard(&self, shard: usize, gid: Gid) -> Result<(), Failure> {
         let what = format!("move({shard}, {gid})");
+        self.begin();
         within(self.limit, &what, self.clerk.move_shard(shard, gid)).await?;
         self.changed();
         Ok(())

@@ -6,21 +6,14 @@ use crate::ensure;
 use crate::labs::check::{CheckPolicy, check_history};
 use crate::labs::kv::{Client, KvClerk, KvCluster, KvServer};
 pub use crate::labs::params::{
-    CHECK_STEPS, CLIENTS, CRASH, ELECTION_TIMEOUT, FAIL_ON_UNKNOWN, OP_TIMEOUT, PARTITIONS, ROUNDS,
-    SERVERS, UNRELIABLE,
+    CHECK_STEPS, CLIENTS, CRASH, ELECTION_TIMEOUT, FAIL_ON_UNKNOWN, LOG_FACTOR, MAX_RAFT_STATE,
+    OP_TIMEOUT, PARTITIONS, ROUNDS, SERVERS, UNRELIABLE,
 };
 pub use crate::labs::wait::within;
 use crate::linearizability::models::kv::KvModel;
 use crate::sim::Failure;
 use crate::suite::{Param, ParamSpec, TestEnv};
 
-/// When servers snapshot (none: never).
-pub const MAX_RAFT_STATE: Param<Option<usize>> = Param::optional(
-    "max_raft_state",
-    -1,
-    1 << 30,
-    "snapshot when the Raft state nears this many bytes (-1: never snapshot)",
-);
 /// Whether clients use random keys.
 pub const RANDOM_KEYS: Param<bool> = Param::flag(
     "random_keys",
@@ -30,14 +23,6 @@ pub const RANDOM_KEYS: Param<bool> = Param::flag(
 /// How long clients run in each round of the generic test.
 pub const ROUND_LENGTH: Param<Duration> =
     Param::millis("round_length", 5000, "how long clients run in each round");
-/// How far the saved Raft state may exceed `max_raft_state`.
-pub const LOG_FACTOR: Param<usize> = Param::count(
-    "log_factor",
-    8,
-    1,
-    1000,
-    "the saved Raft state may reach this many times max_raft_state",
-);
 /// The largest snapshot allowed (SnapshotSize-style tests).
 pub const MAX_SNAPSHOT: Param<usize> = Param::count(
     "max_snapshot",
