@@ -148,7 +148,7 @@ tests:
             "s.yml:12:15: parameter 'settle' of kind 'initial_election': expected a duration such as 500ms, 2s or 1m 30s, found \"soon\"",
             "s.yml:13:11: duplicate test name 'One' (also test 1)",
             "s.yml:14:11: kind 'kv_basic' tests lab 'kv', but this suite is for lab 'raft'",
-            "s.yml:15:5: unknown key 'colour'; expected one of: name, kind, points, time_limit, wall_timeout, memory_limit, params",
+            "s.yml:15:5: unknown key 'colour'; expected one of: name, kind, points, extra_credit, time_limit, wall_timeout, memory_limit, params",
         ]
     );
 }

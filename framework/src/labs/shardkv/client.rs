@@ -8,8 +8,10 @@ use std::rc::Rc;
 
 use super::ownership::{Answer, Ownership};
 use super::{ShardKvClerk, key2shard};
+use crate::labs::history::History;
 use crate::labs::kv::{self, KvOperations};
 use crate::labs::shardmaster::Gid;
+use crate::linearizability::models::kv::{KvInput, KvOutput};
 use crate::sim::World;
 
 /// A sharded-store clerk seen as a key/value clerk, for the recorded client.
@@ -34,6 +36,8 @@ impl<C: ShardKvClerk> KvOperations for Sharded<C> {
 pub struct Client<C> {
     kv: kv::Client<Sharded<C>>,
     world: World,
+    /// The test's history, for stamps in the order of its events.
+    history: History<KvInput, KvOutput>,
     ownership: Rc<Ownership>,
     /// Every group server's name, and its group.
     gids: Rc<BTreeMap<String, Gid>>,
@@ -43,12 +47,14 @@ impl<C: ShardKvClerk> Client<C> {
     pub(crate) fn new(
         kv: kv::Client<Sharded<C>>,
         world: &World,
+        history: &History<KvInput, KvOutput>,
         ownership: &Rc<Ownership>,
         gids: &Rc<BTreeMap<String, Gid>>,
     ) -> Client<C> {
         Client {
             kv,
             world: world.clone(),
+            history: history.clone(),
             ownership: ownership.clone(),
             gids: gids.clone(),
         }
@@ -90,7 +96,7 @@ impl<C: ShardKvClerk> Client<C> {
     async fn attributed<T>(&self, key: &str, what: String, op: impl Future<Output = T>) -> T {
         let net = self.world.net();
         let before = net.answers(self.kv.host()).count;
-        let call = self.world.now();
+        let call = self.history.stamp();
         let output = op.await;
         let answers = net.answers(self.kv.host());
         let server = answers.last.filter(|_| answers.count > before);
@@ -100,7 +106,7 @@ impl<C: ShardKvClerk> Client<C> {
                 shard: key2shard(key),
                 gid,
                 call,
-                ret: self.world.now(),
+                ret: self.history.stamp(),
             });
         }
         output

@@ -260,6 +260,7 @@ where
         Client::new(
             kv::Client::new(recorded, host),
             &self.world,
+            &self.history,
             &self.ownership,
             &self.gids,
         )

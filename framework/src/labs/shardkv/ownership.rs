@@ -39,9 +39,10 @@ pub(crate) struct Answer {
     pub(crate) shard: usize,
     /// The group whose server answered last before the operation returned.
     pub(crate) gid: Gid,
-    /// When the operation was called and when it returned (virtual time).
-    pub(crate) call: Duration,
-    pub(crate) ret: Duration,
+    /// When the operation was called and when it returned: stamps of the
+    /// test's history (virtual nanoseconds, in the order events happened).
+    pub(crate) call: i64,
+    pub(crate) ret: i64,
 }
 
 /// Every answer of a test, for the check at its end.
@@ -73,6 +74,17 @@ impl Ownership {
     }
 }
 
+/// A stamp as a virtual time, for `possible_at`.
+fn at(stamp: i64) -> Duration {
+    Duration::from_nanos(stamp.max(0) as u64)
+}
+
+/// A stamp as a message shows it: virtual seconds, to the millisecond (a
+/// stamp is a few nanoseconds past its event's virtual time).
+fn shown(stamp: i64) -> String {
+    format!("{:.3}s", stamp as f64 / 1e9)
+}
+
 /// The check of one shard's answers, sorted by call time (see the module
 /// documentation).
 fn check_shard(
@@ -89,21 +101,21 @@ fn check_shard(
             .filter(|&j| answers[j].ret < y.call)
             .max_by_key(|&j| given[j]);
         let low = before.map_or(1, |j| given[j]).max(1);
-        let high = (possible_at(y.ret).saturating_sub(1)).min(configs.len() as u64 - 1);
+        let high = (possible_at(at(y.ret)).saturating_sub(1)).min(configs.len() as u64 - 1);
         let fits = (low..=high).find(|&c| configs[c as usize].shards[shard] == y.gid);
         match (fits, before) {
             (Some(c), _) => given.push(c),
             (None, Some(j)) => {
                 let x = answers[j];
                 fail!(
-                    "two groups served shard {shard}: group {} answered {} (called at {:?}, returned at {:?}), after group {} had answered {} (returned at {:?}) under config {} or later, and no config from {} to {} gives shard {shard} back to group {} (a group went on serving a shard it had lost)",
+                    "two groups served shard {shard}: group {} answered {} (called at {}, returned at {}), after group {} had answered {} (returned at {}) under config {} or later, and no config from {} to {} gives shard {shard} back to group {} (a group went on serving a shard it had lost)",
                     y.gid,
                     y.what,
-                    y.call,
-                    y.ret,
+                    shown(y.call),
+                    shown(y.ret),
                     x.gid,
                     x.what,
-                    x.ret,
+                    shown(x.ret),
                     given[j],
                     given[j],
                     high,
@@ -111,10 +123,10 @@ fn check_shard(
                 )
             }
             (None, None) => fail!(
-                "group {} answered {} for shard {shard} (returned at {:?}), but no config that existed by then (1 to {high}) gives it that shard",
+                "group {} answered {} for shard {shard} (returned at {}), but no config that existed by then (1 to {high}) gives it that shard",
                 y.gid,
                 y.what,
-                y.ret
+                shown(y.ret)
             ),
         }
     }
@@ -144,8 +156,8 @@ mod tests {
             what: format!("get(\"0\") by group {gid}"),
             shard: 0,
             gid,
-            call: Duration::from_millis(call),
-            ret: Duration::from_millis(ret),
+            call: call as i64 * 1_000_000,
+            ret: ret as i64 * 1_000_000,
         }
     }
 

@@ -11,7 +11,7 @@ use tokio::time::sleep;
 use super::common::*;
 use crate::labs::shardkv::{Client, ShardKvClerk, ShardKvCluster, ShardKvServer, key2shard};
 use crate::labs::shardmaster::{Gid, ShardMaster, ShardMasterClerk, ShardMasterCluster};
-use crate::net::Hold;
+use crate::net::{Hold, Latency};
 use crate::sim::Failure;
 use crate::suite::TestEnv;
 use crate::{ensure, fail};
@@ -115,12 +115,14 @@ where
         );
         after().await
     };
-    let (results, scripted) = tokio::join!(within(limit + QUIET, "the Gets", gets), script);
-    scripted?;
-    for result in results? {
-        result?;
-    }
-    Ok(())
+    let all_gets = async {
+        for result in within(limit + QUIET, "the Gets", gets).await? {
+            result?;
+        }
+        Ok(())
+    };
+    // A wrong count fails at once, while Gets may still be pending.
+    tokio::try_join!(all_gets, script).map(|_| ())
 }
 
 /// The classic StaticShards: two groups, one shut down; Gets of its keys
@@ -285,15 +287,24 @@ where
     finish(&env, &c).await
 }
 
-/// Loses every reply to `host`'s calls (as an unreliable network would:
-/// the handler ran, the caller hears nothing) until `stop`.
-async fn lose_replies_to(world: &crate::sim::World, host: &str, stop: &Cell<bool>) {
+/// Loses every reply that `servers` send to `host`'s calls (as an
+/// unreliable network would: the handler ran, the caller hears nothing)
+/// until `stop`. Replies from anyone else (the shard master's) go through.
+async fn lose_replies(
+    world: &crate::sim::World,
+    host: &str,
+    servers: &[String],
+    stop: &Cell<bool>,
+) {
     const LOOK_EVERY: Duration = Duration::from_millis(10);
-    while !stop.get() {
-        let held = world.net().hold(Hold::replies().from(host));
-        held.caught_within(1, LOOK_EVERY).await;
-        held.discard();
-    }
+    let each = servers.iter().map(|server| async move {
+        while !stop.get() {
+            let held = world.net().hold(Hold::replies().from(host).to(server));
+            held.caught_within(1, LOOK_EVERY).await;
+            held.discard();
+        }
+    });
+    join_all(each).await;
 }
 
 /// Waits until `get(key)` returns `value`, looking every 50 ms for up to
@@ -313,7 +324,8 @@ async fn wait_for_value<C: ShardKvClerk>(
 }
 
 /// A write retried after its shard moved: an Append is applied by the
-/// group that serves its key, but every reply to its clerk is lost; the
+/// group that serves its key, but every reply of that group to its clerk
+/// is lost; the
 /// group leaves, the shard moves, and only then do the replies get
 /// through, so the clerk sends the Append again to the new group. It must
 /// take effect once: the duplicate-detection state has to move with the
@@ -340,15 +352,30 @@ where
     );
     within(limit, "put", writer.put(&key, &first)).await?;
     let stop = Cell::new(false);
-    let lose = lose_replies_to(&env.world, writer.host(), &stop);
+    let group_100 = c.group(G0).names();
+    let lose = lose_replies(&env.world, writer.host(), &group_100, &stop);
+    let both = format!("{first}{again}");
+    // What the reader must see once the shard has moved.
+    let moved_intact = async || {
+        let got = within(limit, &format!("get({key:?})"), reader.get(&key)).await?;
+        ensure!(
+            got == both,
+            "get({key:?}) returned {got:?} after one Put of {first:?} and one Append of {again:?}: the Append was applied by group 100, its replies were lost, and its shard moved to group 101 before the clerk sent it again; {}",
+            if got == format!("{both}{again}") {
+                "101 applied it a second time (the duplicate-detection state must move with the shard)"
+            } else {
+                "the shard's data did not move intact"
+            }
+        );
+        Ok(())
+    };
     let script = async {
-        let both = format!("{first}{again}");
         let moved = async {
             wait_for_value(&reader, &key, &both, limit).await?;
             c.leave(&[G0]).await?;
-            // The new group serves the key (the reader follows the configs).
-            expect(&reader, &key, &both, limit).await?;
-            Ok::<(), Failure>(())
+            // The new group serves the key (the reader follows the
+            // configs); the writer may have sent the Append again by now.
+            moved_intact().await
         };
         let outcome = moved.await;
         stop.set(true);
@@ -358,23 +385,20 @@ where
     let (appended, moved, ()) = tokio::join!(append, script, lose);
     moved?;
     appended?;
-    let got = within(limit, "get", reader.get(&key)).await?;
-    ensure!(
-        got == format!("{first}{again}"),
-        "get({key:?}) returned {got:?} after one Put of {first:?} and one Append of {again:?}: the Append was applied by group 100, its replies were lost, and its shard moved to group 101 before the clerk sent it again; {}",
-        if got == format!("{first}{again}{again}") {
-            "101 applied it a second time (the duplicate-detection state must move with the shard)"
-        } else {
-            "the shard's data did not move intact"
-        }
-    );
+    moved_intact().await?;
     finish(&env, &c).await
 }
+
+/// How long messages between the two groups take in [`stale_config`].
+const SLOW_LINK: Duration = Duration::from_millis(500);
 
 /// A clerk with an old config: it last reached a key's group before the
 /// group left. Once the new group has served the key, the old group must
 /// refuse the clerk's Get and Append (wrong group), not answer from the
-/// copy it gave away.
+/// copy it gave away. The links between the two groups are slow, so that
+/// the old group still holds its copy for a while after the new group
+/// serves the shard (a group that deletes what it gave away must hear
+/// from the new owner first).
 pub async fn stale_config<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
 where
     M: ShardMaster,
@@ -397,13 +421,23 @@ where
         within(limit, "put", stale.put(key, &value)).await?;
         values.push(value);
     }
-    c.leave(&[G0]).await?;
-    for (key, value) in keys.iter().zip(&values) {
-        expect(&fresh, key, value, limit).await?;
+    let slow = Latency::between(SLOW_LINK, SLOW_LINK);
+    let net = env.world.net();
+    for a in c.group(G0).names() {
+        for b in c.group(G1).names() {
+            net.set_link_latency(&a, &b, Some(slow));
+            net.set_link_latency(&b, &a, Some(slow));
+        }
     }
-    // The stale clerk's next operations go to group 100 first.
+    c.leave(&[G0]).await?;
+    // Each key: once the new group serves it, the stale clerk's next
+    // operations on it go to group 100 first.
     for (key, value) in keys.iter().zip(&mut values) {
+        expect(&fresh, key, value, limit).await?;
         expect(&stale, key, value, limit).await?;
+        // Checked here, where an old group that answered is the cause of
+        // whatever goes wrong after.
+        c.check_ownership().await?;
         let more = fresh_value(&env.world, key, 1, 8);
         within(limit, "append", stale.append(key, &more)).await?;
         value.push_str(&more);
