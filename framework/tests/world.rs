@@ -78,6 +78,35 @@ fn a_panic_in_the_test_itself_is_reported() {
     assert!(message.ends_with(": harness bug"), "{message}");
 }
 
+/// A skeleton's body (`framework::labs::not_implemented`) fails the test
+/// with exactly its message, from a node's task or from the test itself:
+/// no "panicked at", no location.
+#[test]
+fn not_implemented_fails_the_test_with_its_message_alone() {
+    let outcome = run(&RunSettings::new(1), |world| async move {
+        let node = world.node("kv-0");
+        node.spawn(async {
+            sleep(Duration::from_millis(10)).await;
+            framework::labs::not_implemented("KvClerk::get")
+        });
+        sleep(Duration::from_secs(1)).await;
+        Ok(())
+    });
+    assert_eq!(
+        outcome.result,
+        Err(Failure::new("not implemented: KvClerk::get"))
+    );
+    assert_eq!(outcome.virtual_time, Duration::from_millis(10));
+
+    let outcome = run(&RunSettings::new(1), |_| async {
+        framework::labs::not_implemented("Raft::make")
+    });
+    assert_eq!(
+        outcome.result,
+        Err(Failure::new("not implemented: Raft::make"))
+    );
+}
+
 #[test]
 fn crashing_a_node_stops_all_its_tasks_and_refuses_new_ones() {
     let ticks = Arc::new(AtomicU32::new(0));

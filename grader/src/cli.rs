@@ -47,6 +47,18 @@ pub enum Command {
     Merge(MergeArgs),
     /// Check history files for linearizability: one verdict line per file.
     CheckHistory(crate::check_history::CheckHistoryArgs),
+    /// Write a kit for students: the labs' suites and guides, with skeletons
+    /// to fill in for the reference solution.
+    ///
+    /// DIR gets the framework, the grader, the workspace's files, README.md,
+    /// the suites (config/) and guides (docs/labs/) of the labs listed, and
+    /// a `student` crate with one module per lab: a skeleton whose every
+    /// method fails its tests with "not implemented: Raft::make" (and so
+    /// on) until the student writes it. Nothing of the reference solution
+    /// goes into it; the labs not listed are left out. Run it from the
+    /// kit's root (or give --from). Exit status 2, with nothing written,
+    /// for an unknown lab or a DIR that is not new or empty.
+    Handout(HandoutArgs),
     /// Run one test with one seed and write its result (used by `run`,
     /// which starts one such process per test run).
     #[command(name = "__child", hide = true)]
@@ -173,6 +185,23 @@ pub struct MergeArgs {
     pub json: Option<PathBuf>,
     #[command(flatten)]
     pub formats: Formats,
+}
+
+/// `grader handout`.
+#[derive(Args, Debug)]
+pub struct HandoutArgs {
+    /// Where to write the kit: a folder that does not exist yet, or is
+    /// empty.
+    pub dir: PathBuf,
+    /// The labs to hand out, comma-separated, from raft, kv, shardmaster
+    /// and shardkv (the shard lab's two parts; shardkv needs shardmaster,
+    /// which it registers with).
+    #[arg(long, value_name = "LABS", required = true)]
+    pub labs: String,
+    /// The kit to write it from: the root of the kit's source tree, with
+    /// the reference solution.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub from: PathBuf,
 }
 
 /// `grader __child` (the test, the seed and the result's key come on

@@ -12,6 +12,7 @@ mod child;
 mod cli;
 mod execute;
 mod formats;
+mod handout;
 mod handshake;
 mod isolate;
 mod list;
@@ -37,7 +38,8 @@ pub use report::{SuiteReport, TestReport, TestScore};
 pub const EXIT_PASSED: u8 = 0;
 /// Exit status when some test failed.
 pub const EXIT_FAILED: u8 = 1;
-/// Exit status for bad input: a bad suite file, flag or history.
+/// Exit status for bad input: a bad suite file, flag or history, or a
+/// handout that cannot be written.
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// Parses the command line and runs the grader for student bundle `S`.
@@ -50,6 +52,7 @@ pub fn main<S: Submission>() -> ExitCode {
         Ok(cli::Command::Kinds(args)) => list::kinds(&registry(), &args),
         Ok(cli::Command::Merge(args)) => merge::merge(&args),
         Ok(cli::Command::CheckHistory(args)) => check_history::run(args),
+        Ok(cli::Command::Handout(args)) => handout::handout(&args),
         // The child reads its instructions before it builds anything.
         Ok(cli::Command::Child(args)) => child::child::<S>(&args),
         Err(message) => {

@@ -17,7 +17,9 @@
 //!   ([`crate::suite::Param`]); [`wait`]: bounds in virtual time.
 //! - Registration: a [`Submission`] lists the labs it implements through
 //!   [`Labs`]; the tests of a lab it does not list fail at once with "lab …
-//!   is not implemented".
+//!   is not implemented". A lab it lists but has not written yet (a
+//!   handout's skeleton, see `grader handout`) fails each test with "not
+//!   implemented: Raft::make", through [`not_implemented`].
 //!
 //! # How to add a lab
 //!
@@ -53,6 +55,11 @@
 //!    reference, each with a test that it fails with its symptom.
 //! 9. **Student guide**: what to implement, each test and what it checks,
 //!    how to replay and read a failure.
+//! 10. **Skeleton** (`student/handout/<part>.rs`): the types and the trait
+//!     impls a handout gives students, every body [`not_implemented`], and
+//!     the part's row in `grader/src/handout.rs` (its registration, suite
+//!     and guide); the grader's `tests/handout.rs` builds a handout of
+//!     every part and runs every suite on it.
 
 pub mod check;
 pub(crate) mod declare;
@@ -69,6 +76,7 @@ pub mod wait;
 
 use std::collections::BTreeMap;
 
+use crate::sim::Failure;
 use crate::suite::{Kind, Registry};
 
 /// A student's submission: it lists the labs it implements, with its types
@@ -141,6 +149,36 @@ impl Labs {
     }
 }
 
+/// Fails the running test with "not implemented: WHAT" and nothing else:
+/// the body of every method of a handout's skeletons (`grader handout`), so
+/// that a suite run on a skeleton names the method to write next, in place
+/// of a panic's location and message.
+///
+/// It unwinds as a panic does, but without the panic hook (so nothing is
+/// printed), carrying a [`Failure`] that the world reports as it is,
+/// whether it was called by the test itself (a `make` the harness calls) or
+/// in one of a node's tasks. Outside a world it unwinds as any panic does,
+/// silently.
+///
+/// ```
+/// use framework::labs::not_implemented;
+/// use framework::sim::{RunSettings, run};
+///
+/// fn start(_command: Vec<u8>) -> Option<(u64, u64)> {
+///     not_implemented("Raft::start")
+/// }
+///
+/// let outcome = run(&RunSettings::new(1), |_world| async {
+///     start(b"x".to_vec());
+///     Ok(())
+/// });
+/// let failure = outcome.result.unwrap_err();
+/// assert_eq!(failure.message(), "not implemented: Raft::start");
+/// ```
+pub fn not_implemented(what: &str) -> ! {
+    std::panic::resume_unwind(Box::new(Failure::new(format!("not implemented: {what}"))))
+}
+
 /// A lab's kinds for a submission that does not implement it.
 type Missing = fn() -> Vec<Kind>;
 
@@ -153,6 +191,13 @@ const LABS: &[(&str, Missing)] = &[
     ("shardmaster", shardmaster::kinds::missing),
     ("shardkv", shardkv::kinds::missing),
 ];
+
+/// The name of every lab of the kit, or part of a lab that registers on its
+/// own, in order: the names [`Labs::names`] gives for a submission that
+/// registers them all.
+pub fn parts() -> Vec<&'static str> {
+    LABS.iter().map(|&(lab, _)| lab).collect()
+}
 
 /// Every test kind of every lab, for submission `S`: its own labs' kinds
 /// run on its types, the others fail as not implemented.

@@ -89,7 +89,7 @@ impl Node {
             match AssertUnwindSafe(future).catch_unwind().await {
                 Ok(output) => output,
                 Err(panic) => {
-                    world.fail(Failure::new(format!("{name} {}", panic_report(&*panic))));
+                    world.fail(panic_failure(&name, panic));
                     std::future::pending().await
                 }
             }
@@ -200,8 +200,19 @@ pub(crate) fn install_panic_hook() {
     });
 }
 
+/// The failure that a panic caught in a running world makes: a [`Failure`]
+/// that the panic carries as its payload (`std::panic::resume_unwind`, as
+/// [`crate::labs::not_implemented`] does) as it is; any other panic as
+/// "WHO panicked at FILE:LINE:COL: MESSAGE".
+pub(crate) fn panic_failure(who: &str, payload: Box<dyn Any + Send>) -> Failure {
+    match payload.downcast::<Failure>() {
+        Ok(failure) => *failure,
+        Err(payload) => Failure::new(format!("{who} {}", panic_report(&*payload))),
+    }
+}
+
 /// "panicked at FILE:LINE:COL: MESSAGE" for a panic just caught on this thread.
-pub(crate) fn panic_report(payload: &(dyn Any + Send)) -> String {
+fn panic_report(payload: &(dyn Any + Send)) -> String {
     let message = if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

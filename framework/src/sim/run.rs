@@ -7,7 +7,7 @@ use futures::FutureExt;
 
 use super::clock;
 use super::cpu::cpu_time;
-use super::node::{install_panic_hook, panic_report};
+use super::node::{install_panic_hook, panic_failure};
 use super::{Event, Failure, World};
 
 /// How to run one test in a fresh world.
@@ -85,7 +85,7 @@ where
             failure = world.failed() => Err(failure),
             ended = tokio::time::timeout(limit, body) => match ended {
                 Ok(Ok(result)) => result,
-                Ok(Err(panic)) => Err(Failure::new(format!("test {}", panic_report(&*panic)))),
+                Ok(Err(panic)) => Err(panic_failure("test", panic)),
                 Err(_) => Err(Failure::new(format!(
                     "test took longer than {} s of virtual time",
                     limit.as_secs_f64()
