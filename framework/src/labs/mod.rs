@@ -139,7 +139,7 @@ impl Labs {
         C: shardkv::ShardKvClerk,
     {
         self.kinds
-            .insert("shardkv", shardkv::kinds::kinds::<M, MC, S, C>());
+            .insert("shardkv", shardkv::kinds::kinds::<(M, MC, S, C)>());
         self
     }
 

@@ -8,8 +8,7 @@ use tokio::time::sleep;
 
 use super::common::*;
 use crate::ensure;
-use crate::labs::shardkv::{ShardKvClerk, ShardKvServer, key2shard};
-use crate::labs::shardmaster::{ShardMaster, ShardMasterClerk};
+use crate::labs::shardkv::key2shard;
 use crate::sim::Failure;
 use crate::suite::TestEnv;
 
@@ -17,14 +16,8 @@ use crate::suite::TestEnv;
 /// the groups; at the end, all they have saved together must fit what the
 /// data needs (three copies of it, plus room), so every group must have
 /// deleted the shards it gave away.
-pub async fn delete<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn delete<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let (world, limit) = (&env.world, env.params.get(&OP_TIMEOUT));
     c.join(&[G0]).await?;
     let client = c.make_client(0);
@@ -63,20 +56,14 @@ where
     keys.check(&client, limit).await?;
     // With max_raft_state 1 every server snapshots after every entry; the
     // bound on all they saved is this test's bound on the logs.
-    check_serving(&env, &c).await
+    check_serving::<L>(&env, &c).await
 }
 
 /// The classic Challenge2Unaffected: group 100 is shut down and leaves, so
 /// its shards can never move; the shards group 101 already had must still
 /// be served, for reads and writes.
-pub async fn unaffected<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, true);
+pub async fn unaffected<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, true);
     let limit = env.params.get(&OP_TIMEOUT);
     c.join(&[G0]).await?;
     let client = c.make_client(0);
@@ -103,20 +90,14 @@ where
         within(limit, "put", client.put(key, "-1")).await?;
         expect(&client, key, "-1", limit).await?;
     }
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// The classic Challenge2Partial: group 100 is shut down, then 100 and 102
 /// leave together; 101 must serve 102's former shards as soon as it has
 /// them, though 100's never arrive.
-pub async fn partial<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, true);
+pub async fn partial<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, true);
     let limit = env.params.get(&OP_TIMEOUT);
     c.join(&[G0, G1, G2]).await?;
     sleep(Duration::from_secs(1)).await;
@@ -138,5 +119,5 @@ where
         within(limit, "put", client.put(key, "-2")).await?;
         expect(&client, key, "-2", limit).await?;
     }
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }

@@ -20,6 +20,32 @@ use crate::linearizability::models::kv::KvModel;
 use crate::sim::{Failure, World};
 use crate::suite::{Param, ParamSpec, TestEnv};
 
+/// The submission's four types for the sharded store, `(shard master
+/// server, its clerk, sharded-store server, its clerk)`, as the one type
+/// parameter every kind takes.
+pub trait Lab: 'static {
+    type M: ShardMaster;
+    type MC: ShardMasterClerk;
+    type S: ShardKvServer;
+    type C: ShardKvClerk;
+}
+
+impl<M, MC, S, C> Lab for (M, MC, S, C)
+where
+    M: ShardMaster,
+    MC: ShardMasterClerk,
+    S: ShardKvServer,
+    C: ShardKvClerk,
+{
+    type M = M;
+    type MC = MC;
+    type S = S;
+    type C = C;
+}
+
+/// The cluster of a submission's types.
+pub type Cluster<L> = ShardKvCluster<<L as Lab>::M, <L as Lab>::MC, <L as Lab>::S, <L as Lab>::C>;
+
 /// The groups of every test: the classic 100, 101 and 102.
 pub const G0: Gid = 100;
 pub const G1: Gid = 101;
@@ -57,13 +83,7 @@ pub const fn max_raft_state(bytes: i64) -> ParamSpec {
 
 /// The cluster of every test: a shard master of 3 servers and groups 100,
 /// 101 and 102 of 3 servers each, none joined yet.
-pub fn cluster<M, MC, S, C>(env: &TestEnv, unreliable: bool) -> ShardKvCluster<M, MC, S, C>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
+pub fn cluster<L: Lab>(env: &TestEnv, unreliable: bool) -> Cluster<L> {
     env.world.net().set_unreliable(unreliable);
     env.world.set_stat("servers", 12);
     let layout = Layout {
@@ -79,33 +99,15 @@ where
 /// What every test with clients ends with: the saved state within bounds,
 /// the shard master's configs and one group at a time per shard, and the
 /// linearizability of everything clients saw.
-pub async fn finish<M, MC, S, C>(
-    env: &TestEnv,
-    c: &ShardKvCluster<M, MC, S, C>,
-) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    check_logs(env, c)?;
-    check_serving(env, c).await
+pub async fn finish<L: Lab>(env: &TestEnv, c: &Cluster<L>) -> Result<(), Failure> {
+    check_logs::<L>(env, c)?;
+    check_serving::<L>(env, c).await
 }
 
 /// [`finish`] but for the bound on each server's saved Raft state: the
 /// configs, one group at a time per shard, and linearizability. For a test
 /// that bounds what the servers saved in its own way.
-pub async fn check_serving<M, MC, S, C>(
-    env: &TestEnv,
-    c: &ShardKvCluster<M, MC, S, C>,
-) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
+pub async fn check_serving<L: Lab>(env: &TestEnv, c: &Cluster<L>) -> Result<(), Failure> {
     c.check_ownership().await?;
     let policy = CheckPolicy {
         steps: env.params.get(&CHECK_STEPS) as u64,
@@ -116,16 +118,7 @@ where
 
 /// Every group server's saved Raft state within `log_factor ×
 /// max_raft_state`, and with no `max_raft_state` no snapshot at all.
-pub fn check_logs<M, MC, S, C>(
-    env: &TestEnv,
-    c: &ShardKvCluster<M, MC, S, C>,
-) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
+pub fn check_logs<L: Lab>(env: &TestEnv, c: &Cluster<L>) -> Result<(), Failure> {
     match env.params.get(&MAX_RAFT_STATE) {
         Some(max) => {
             let factor = env.params.get(&LOG_FACTOR);

@@ -10,8 +10,6 @@ use rand::Rng;
 use tokio::time::sleep;
 
 use super::common::*;
-use crate::labs::shardkv::{ShardKvClerk, ShardKvCluster, ShardKvServer};
-use crate::labs::shardmaster::{ShardMaster, ShardMasterClerk};
 use crate::sim::Failure;
 use crate::suite::TestEnv;
 
@@ -22,18 +20,12 @@ fn ms(n: u64) -> Duration {
 /// Puts every key, runs one appender per key (pausing `pause` after each
 /// append) while `script` runs, stops them, and checks that every key holds
 /// exactly what its appender wrote.
-async fn with_appenders<M, MC, S, C>(
+async fn with_appenders<L: Lab>(
     env: &TestEnv,
-    c: &ShardKvCluster<M, MC, S, C>,
+    c: &Cluster<L>,
     pause: Duration,
     script: impl AsyncFnOnce() -> Result<(), Failure>,
-) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
+) -> Result<(), Failure> {
     let (world, limit) = (&env.world, env.params.get(&OP_TIMEOUT));
     let client = c.make_client(0);
     let keys = Keys::put_all(world, &client, env.params.get(&KEYS), 5, limit).await?;
@@ -61,16 +53,10 @@ where
 
 /// The classic Concurrent1: appenders while groups join and leave, then
 /// every group shuts down and restarts, with more changes after.
-pub async fn concurrent1<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn concurrent1<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     c.join(&[G0]).await?;
-    with_appenders(&env, &c, ms(10), async || {
+    with_appenders::<L>(&env, &c, ms(10), async || {
         sleep(ms(150)).await;
         c.join(&[G1]).await?;
         sleep(ms(500)).await;
@@ -95,23 +81,17 @@ where
         Ok(())
     })
     .await?;
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// The classic Concurrent2: slower appenders through three rounds of
 /// leaves and joins a few seconds apart, then two groups restart.
-pub async fn concurrent2<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn concurrent2<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     c.join(&[G1]).await?;
     c.join(&[G0]).await?;
     c.join(&[G2]).await?;
-    with_appenders(&env, &c, ms(50), async || {
+    with_appenders::<L>(&env, &c, ms(50), async || {
         c.leave(&[G0]).await?;
         c.leave(&[G2]).await?;
         sleep(ms(3000)).await;
@@ -132,23 +112,17 @@ where
         Ok(())
     })
     .await?;
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// The classic Concurrent3: appenders that never pause, while for `length`
 /// two groups join, every group restarts, and the two leave again, at
 /// random intervals.
-pub async fn concurrent3<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn concurrent3<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let length = env.params.get(&LENGTH);
     c.join(&[G0]).await?;
-    with_appenders(&env, &c, Duration::ZERO, async || {
+    with_appenders::<L>(&env, &c, Duration::ZERO, async || {
         let start = c.world().now();
         let pause = || ms(c.world().rng().random_range(0..900));
         while c.world().now() - start < length {
@@ -165,19 +139,13 @@ where
         Ok(())
     })
     .await?;
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// The classic Unreliable1: on an unreliable network, every key checked
 /// and appended to many times while shards move.
-pub async fn unreliable1<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, true);
+pub async fn unreliable1<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, true);
     let (world, limit) = (&env.world, env.params.get(&OP_TIMEOUT));
     c.join(&[G0]).await?;
     let client = c.make_client(0);
@@ -193,18 +161,12 @@ where
     for _ in 0..env.params.get(&ROUNDS) {
         keys.check(&client, limit).await?;
     }
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// The schedule of the classic Unreliable2 and Unreliable3: joins and
 /// leaves half a second apart, then two more seconds of traffic.
-async fn unreliable_schedule<M, MC, S, C>(c: &ShardKvCluster<M, MC, S, C>) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
+async fn unreliable_schedule<L: Lab>(c: &Cluster<L>) -> Result<(), Failure> {
     sleep(ms(150)).await;
     c.join(&[G1]).await?;
     sleep(ms(500)).await;
@@ -223,36 +185,24 @@ where
 /// The classic Unreliable2: appenders on an unreliable network while
 /// groups join and leave; the network then becomes reliable for the final
 /// check.
-pub async fn unreliable2<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, true);
+pub async fn unreliable2<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, true);
     c.join(&[G0]).await?;
-    with_appenders(&env, &c, ms(10), async || {
-        unreliable_schedule(&c).await?;
+    with_appenders::<L>(&env, &c, ms(10), async || {
+        unreliable_schedule::<L>(&c).await?;
         env.world.net().set_unreliable(false);
         Ok(())
     })
     .await?;
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// The classic Unreliable3: clients make random operations on random keys
 /// (half Appends, then a tenth of the rest Puts, the rest Gets) on an
 /// unreliable network while groups join and leave; the history must be
 /// linearizable.
-pub async fn unreliable3<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, true);
+pub async fn unreliable3<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, true);
     let (world, limit) = (&env.world, env.params.get(&OP_TIMEOUT));
     let nkeys = env.params.get(&KEYS);
     c.join(&[G0]).await?;
@@ -280,7 +230,7 @@ where
         Ok::<(), Failure>(())
     });
     let script = async {
-        let outcome = unreliable_schedule(&c).await;
+        let outcome = unreliable_schedule::<L>(&c).await;
         stop.set(true);
         outcome
     };
@@ -289,5 +239,5 @@ where
     for run in runs {
         run?;
     }
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }

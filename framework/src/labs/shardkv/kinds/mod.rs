@@ -10,8 +10,6 @@ mod concurrent;
 mod scripted;
 
 use crate::labs::declare::lab_kinds;
-use crate::labs::shardkv::{ShardKvClerk, ShardKvServer};
-use crate::labs::shardmaster::{ShardMaster, ShardMasterClerk};
 use crate::suite::ParamSpec;
 use common::*;
 
@@ -53,7 +51,7 @@ const DELETE: &[ParamSpec] = &{
 };
 
 lab_kinds! {
-    lab: "shard", types: (M: ShardMaster, MC: ShardMasterClerk, S: ShardKvServer, C: ShardKvClerk),
+    lab: "shard", types: (L: Lab),
     "static_put" => scripted::static_put, NO_SNAPSHOTS,
         "two groups: Put two keys and read them back";
     "join_leave_append" => scripted::join_leave_append, NO_SNAPSHOTS,

@@ -9,22 +9,16 @@ use futures::future::join_all;
 use tokio::time::sleep;
 
 use super::common::*;
-use crate::labs::shardkv::{Client, ShardKvClerk, ShardKvCluster, ShardKvServer, key2shard};
-use crate::labs::shardmaster::{Gid, ShardMaster, ShardMasterClerk, ShardMasterCluster};
+use crate::labs::shardkv::{Client, ShardKvClerk, key2shard};
+use crate::labs::shardmaster::{Gid, ShardMasterCluster};
 use crate::net::{Hold, Latency};
 use crate::sim::Failure;
 use crate::suite::TestEnv;
 use crate::{ensure, fail};
 
 /// dslabs test 5: two groups; a client Puts two keys and reads them back.
-pub async fn static_put<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn static_put<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let limit = env.params.get(&OP_TIMEOUT);
     c.join(&[G0, G1]).await?;
     let client = c.make_client(0);
@@ -36,19 +30,13 @@ where
     within(limit, "put(\"2\")", client.put("2", &b)).await?;
     expect(&client, "1", &a, limit).await?;
     expect(&client, "2", &b, limit).await?;
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// dslabs test 6: a Put and an Append to a key, then the group serving it
 /// leaves; an Append after the move must find the key's value there.
-pub async fn join_leave_append<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn join_leave_append<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let limit = env.params.get(&OP_TIMEOUT);
     c.join(&[G0, G1]).await?;
     let client = c.make_client(0);
@@ -59,27 +47,21 @@ where
     c.leave(&[owner]).await?;
     within(limit, "append(\"3\")", client.append("3", &values[2])).await?;
     expect(&client, "3", &values.concat(), limit).await?;
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// Gets of every key, one client each, running at once: after `quiet`,
 /// exactly the keys in `served` shards must have completed, each with its
 /// value; then `after` runs, and every Get must complete.
-async fn gets_while_down<M, MC, S, C>(
-    c: &ShardKvCluster<M, MC, S, C>,
-    master: &ShardMasterCluster<M, MC>,
+async fn gets_while_down<L: Lab>(
+    c: &Cluster<L>,
+    master: &ShardMasterCluster<L::M, L::MC>,
     keys: &Keys,
     served: &[Gid],
     owners: &[Gid],
     after: impl AsyncFnOnce() -> Result<(), Failure>,
     limit: Duration,
-) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
+) -> Result<(), Failure> {
     const QUIET: Duration = Duration::from_secs(2);
     let done = RefCell::new(Vec::new());
     let clients: Vec<_> = (0..keys.values.len())
@@ -128,41 +110,29 @@ where
 /// The classic StaticShards: two groups, one shut down; Gets of its keys
 /// must not complete, those of the other group's keys must. Then it comes
 /// back, and every Get completes.
-pub async fn static_shards<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn static_shards<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let limit = env.params.get(&OP_TIMEOUT);
     c.join(&[G0, G1]).await?;
     let client = c.make_client(0);
     let keys = Keys::put_all(&env.world, &client, env.params.get(&KEYS), 20, limit).await?;
     keys.check(&client, limit).await?;
     c.shutdown_group(G1);
-    check_logs(&env, &c)?;
+    check_logs::<L>(&env, &c)?;
     let owners = c.owners().await?;
     let restart = async || {
         c.start_group(G1);
         Ok(())
     };
-    gets_while_down(&c, c.master(), &keys, &[G0], &owners, restart, limit).await?;
-    finish(&env, &c).await
+    gets_while_down::<L>(&c, c.master(), &keys, &[G0], &owners, restart, limit).await?;
+    finish::<L>(&env, &c).await
 }
 
 /// The classic Rejection: a second shard master, on which only group 100
 /// joined, sends every key to 100; 100 must answer only for the shards the
 /// real configs give it.
-pub async fn rejection<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn rejection<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let limit = env.params.get(&OP_TIMEOUT);
     c.join(&[G0, G1]).await?;
     let client = c.make_client(0);
@@ -170,10 +140,10 @@ where
     keys.check(&client, limit).await?;
     let owners = c.owners().await?;
     let (links, timeout) = (c.group(G0).links(), env.params.get(&OP_TIMEOUT));
-    let other = ShardMasterCluster::<M, MC>::named(links, "shardmaster2", 3, timeout);
+    let other = ShardMasterCluster::<L::M, L::MC>::named(links, "shardmaster2", 3, timeout);
     other.admin().join(&[(G0, c.group(G0).names())]).await?;
     let nothing = async || Ok(());
-    let gets = gets_while_down(&c, &other, &keys, &[G0], &owners, nothing, limit);
+    let gets = gets_while_down::<L>(&c, &other, &keys, &[G0], &owners, nothing, limit);
     match tokio::time::timeout(Duration::from_secs(3), gets).await {
         // The Gets of group 101's keys never complete: they go to 100.
         Err(_) => {}
@@ -185,19 +155,13 @@ where
         }
         Ok(Ok(())) => {}
     }
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// The classic JoinLeave: the first group's data must survive its leaving
 /// and its shutdown.
-pub async fn join_leave<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn join_leave<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let (world, limit) = (&env.world, env.params.get(&OP_TIMEOUT));
     c.join(&[G0]).await?;
     let client = c.make_client(0);
@@ -207,22 +171,16 @@ where
     c.leave(&[G0]).await?;
     keys.check_and_append(world, &client, limit).await?;
     sleep(Duration::from_secs(1)).await;
-    check_logs(&env, &c)?;
+    check_logs::<L>(&env, &c)?;
     c.shutdown_group(G0);
     keys.check(&client, limit).await?;
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// The classic Snapshot: shards move between all three groups with small
 /// logs, then every group restarts from its snapshots.
-pub async fn snapshot<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn snapshot<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let (world, limit) = (&env.world, env.params.get(&OP_TIMEOUT));
     c.join(&[G0]).await?;
     let client = c.make_client(0);
@@ -237,22 +195,16 @@ where
     keys.check_and_append(world, &client, limit).await?;
     keys.check(&client, limit).await?;
     sleep(Duration::from_secs(1)).await;
-    check_logs(&env, &c)?;
+    check_logs::<L>(&env, &c)?;
     c.restart_all();
     keys.check(&client, limit).await?;
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// The classic MissChange: one server of every group is down while
 /// configs change, and must catch up on the configs it missed once back.
-pub async fn miss_change<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn miss_change<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let (world, limit) = (&env.world, env.params.get(&OP_TIMEOUT));
     let every_group = |i: usize, up: bool| {
         for gid in c.gids() {
@@ -284,7 +236,7 @@ where
     keys.check_and_append(world, &client, limit).await?;
     every_group(1, true);
     keys.check(&client, limit).await?;
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// Loses every reply that `servers` send to `host`'s calls (as an
@@ -330,14 +282,8 @@ async fn wait_for_value<C: ShardKvClerk>(
 /// through, so the clerk sends the Append again to the new group. It must
 /// take effect once: the duplicate-detection state has to move with the
 /// shard.
-pub async fn retry_after_move<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn retry_after_move<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let limit = env.params.get(&OP_TIMEOUT);
     c.join(&[G0, G1]).await?;
     let owners = c.owners().await?;
@@ -386,7 +332,7 @@ where
     moved?;
     appended?;
     moved_intact().await?;
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
 
 /// How long messages between the two groups take in [`stale_config`].
@@ -399,14 +345,8 @@ const SLOW_LINK: Duration = Duration::from_millis(500);
 /// the old group still holds its copy for a while after the new group
 /// serves the shard (a group that deletes what it gave away must hear
 /// from the new owner first).
-pub async fn stale_config<M, MC, S, C>(env: TestEnv) -> Result<(), Failure>
-where
-    M: ShardMaster,
-    MC: ShardMasterClerk,
-    S: ShardKvServer,
-    C: ShardKvClerk,
-{
-    let c = cluster::<M, MC, S, C>(&env, false);
+pub async fn stale_config<L: Lab>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<L>(&env, false);
     let limit = env.params.get(&OP_TIMEOUT);
     c.join(&[G0, G1]).await?;
     let owners = c.owners().await?;
@@ -443,5 +383,5 @@ where
         value.push_str(&more);
         expect(&fresh, key, value, limit).await?;
     }
-    finish(&env, &c).await
+    finish::<L>(&env, &c).await
 }
