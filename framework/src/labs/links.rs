@@ -11,6 +11,7 @@
 //! nothing a dead incarnation sent is delivered to anyone.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::net::ClientEnd;
@@ -90,5 +91,38 @@ impl Links {
                 }
             }
         }
+    }
+}
+
+/// Makes ends to servers by name, the names a view or a config lists
+/// (`pb-1`, `server-101-2`). Every call gives a fresh end from this host to
+/// that server, usable at once: it reaches the server whenever the harness lets this host reach
+/// it. Cloning is cheap; clones make ends for the same host.
+#[derive(Clone)]
+pub struct MakeEnd {
+    links: Links,
+    /// The host the ends belong to (their calls come from it).
+    owner: String,
+    /// Unique to this host's incarnation, so end names never repeat.
+    label: String,
+    made: Arc<AtomicUsize>,
+}
+
+impl MakeEnd {
+    /// Ends from `owner`, named after `label` (unique for the whole run).
+    pub(crate) fn new(links: &Links, owner: &str, label: &str) -> MakeEnd {
+        MakeEnd {
+            links: links.clone(),
+            owner: owner.to_string(),
+            label: label.to_string(),
+            made: Arc::default(),
+        }
+    }
+
+    /// A new end to the server named `server`.
+    pub fn end(&self, server: &str) -> ClientEnd {
+        let n = self.made.fetch_add(1, Ordering::Relaxed);
+        let name = format!("{}/{n}->{server}", self.label);
+        self.links.end(name, &self.owner, server)
     }
 }

@@ -68,6 +68,7 @@ pub mod history;
 pub mod kv;
 pub mod links;
 pub mod params;
+pub mod pb;
 pub mod raft;
 pub mod recorded;
 pub mod shardkv;
@@ -143,6 +144,12 @@ impl Labs {
         self
     }
 
+    /// The primary/backup lab: view service `V`, servers `S` and clerks `C`.
+    pub fn pb<V: pb::ViewService, S: pb::PbServer, C: pb::PbClerk>(&mut self) -> &mut Self {
+        self.kinds.insert("pb", pb::kinds::kinds::<V, S, C>());
+        self
+    }
+
     /// The labs (or parts of labs) registered so far, in order.
     pub fn names(&self) -> Vec<&'static str> {
         self.kinds.keys().copied().collect()
@@ -190,6 +197,7 @@ const LABS: &[(&str, Missing)] = &[
     ("kv", kv::kinds::missing),
     ("shardmaster", shardmaster::kinds::missing),
     ("shardkv", shardkv::kinds::missing),
+    ("pb", pb::kinds::missing),
 ];
 
 /// The name of every lab of the kit, or part of a lab that registers on its

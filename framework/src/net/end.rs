@@ -9,6 +9,7 @@ use tokio::time::sleep;
 
 use super::hold::{Leg, Message};
 use super::host::Host;
+use super::inbound::Fate;
 use super::{Method, Network};
 use crate::sim::EventKind;
 
@@ -169,6 +170,26 @@ impl ClientEnd {
             host.record(EventKind::DropRequest { rpc });
             return Err(RpcError(Reason::RequestLost));
         }
+        // The server's own inbound faults: its queue, then its unreliability.
+        let (wait, unreliable) = {
+            let mut state = self.net.state();
+            match state.inbound.get_mut(&server_name) {
+                Some(inbound) => (inbound.queue(host.now()), inbound.unreliable),
+                None => (Duration::ZERO, false),
+            }
+        };
+        if !wait.is_zero() {
+            sleep(wait).await;
+        }
+        let fate = if unreliable {
+            Fate::of(rng.random_range(0..1000), rng.random_range(0..1000))
+        } else {
+            Fate::Served
+        };
+        if fate == Fate::RequestLost {
+            host.record(EventKind::DropRequest { rpc });
+            return Err(RpcError(Reason::RequestLost));
+        }
         // Cut off or crashed while the request travelled: it never arrives.
         if is_dead() {
             return fail(Reason::ServerGone);
@@ -189,6 +210,13 @@ impl ClientEnd {
             }
         };
         host.record(EventKind::Deliver { rpc });
+        if fate == Fate::ReplyLost {
+            // The handler runs, but its reply goes nowhere and the caller
+            // hears at once: a retry may race the original.
+            server.node().spawn(reply);
+            host.record(EventKind::DropReply { rpc });
+            return Err(RpcError(Reason::ReplyLost));
+        }
         let (tx, mut rx) = oneshot::channel();
         server.node().spawn(async move {
             let _ = tx.send(reply.await);

@@ -16,7 +16,9 @@
 //! | the wire | the request takes the link's latency (by default 1–5 ms, drawn per message), so messages between one pair can overtake each other |
 //! | unreliable | a further 0–26 ms, then 10 % of requests are dropped (the handler never runs) |
 //! | a hold rule matches | the request waits until the test releases it (or discards it: lost) |
+//! | the server's queue | with an inbound delay set for the server, the request waits its turn in a serial queue, then the delay |
 //! | arrival | a disabled end, or a server deleted or replaced meanwhile, fails the call |
+//! | an unreliable server | 10 % of the requests that reach it are dropped; 20 % of the rest run with the reply lost, the caller told at once |
 //! | handler running | every 100 ms the end and the server are checked: a disabled end, or a server deleted or replaced by a restart, fails the call |
 //! | the wire back | the reply takes the link's latency too, and may be held like a request |
 //! | handler returned | the same check again, so a superseded server never answers with success |
@@ -39,6 +41,7 @@ mod end;
 mod faults;
 mod hold;
 mod host;
+mod inbound;
 mod latency;
 mod network;
 mod server;

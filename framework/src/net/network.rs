@@ -1,8 +1,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use super::hold::{Hold, HoldState, Message};
 use super::host::WeakHost;
+use super::inbound::Inbound;
 use super::stall::StallWatch;
 use super::{ClientEnd, Faults, Held, Latency, Server};
 use crate::sync::lock;
@@ -30,6 +32,8 @@ pub(crate) struct State {
     latency: Latency,
     /// Latencies of particular links, by (calling node, server).
     link_latency: BTreeMap<(Arc<str>, Arc<str>), Latency>,
+    /// Servers whose inbound side has faults of its own, by name.
+    pub(crate) inbound: BTreeMap<Arc<str>, Inbound>,
     /// Every hold rule the test made, by the id its handle has.
     pub(crate) holds: Vec<HoldState>,
     pub(crate) stall: StallWatch,
@@ -107,6 +111,7 @@ impl Network {
                 faults: Faults::default(),
                 latency: Latency::DEFAULT,
                 link_latency: BTreeMap::new(),
+                inbound: BTreeMap::new(),
                 holds: Vec::new(),
                 stall: StallWatch::default(),
                 rpcs: 0,
@@ -250,6 +255,39 @@ impl Network {
             Some(latency) => state.link_latency.insert(key, latency),
             None => state.link_latency.remove(&key),
         };
+    }
+
+    /// Makes the server called `name` unreliable, or reliable again: of the
+    /// requests that reach it, 10 % are dropped before its handler runs and
+    /// 20 % of the others run with their reply lost (the caller learns of
+    /// the failure at once, possibly before the handler finishes), as in
+    /// the classic primary/backup lab. The setting belongs to the name, so
+    /// it stays across restarts; it adds to the network's own faults.
+    pub fn set_server_unreliable(&self, name: &str, unreliable: bool) {
+        self.state()
+            .inbound
+            .entry(name.into())
+            .or_default()
+            .unreliable = unreliable;
+    }
+
+    /// Whether the server called `name` is unreliable (see
+    /// [`Network::set_server_unreliable`]).
+    pub fn server_unreliable(&self, name: &str) -> bool {
+        self.state()
+            .inbound
+            .get(name)
+            .is_some_and(|inbound| inbound.unreliable)
+    }
+
+    /// Puts a serial queue in front of the server called `name`: each
+    /// request that reaches it waits until the one before it has been let
+    /// through, then `delay` more (zero removes the queue for requests
+    /// that arrive from now on). Replies are not delayed. The classic
+    /// primary/backup tests' proxy, which holds a partitioned primary's
+    /// requests for seconds, one after another.
+    pub fn set_inbound_delay(&self, name: &str, delay: Duration) {
+        self.state().inbound.entry(name.into()).or_default().delay = delay;
     }
 
     /// Starts holding the messages that `rule` matches (see [`Hold`]); the

@@ -5,12 +5,10 @@
 //! for each key.
 
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::labs::links::Links;
+pub use crate::labs::links::MakeEnd;
 use crate::labs::shardmaster::{Gid, NSHARDS};
 use crate::net::{ClientEnd, Service};
 use crate::persister::Persister;
@@ -20,39 +18,6 @@ use crate::sim::Node;
 /// key is in shard 0). Keys "0" … "9" land on ten different shards.
 pub fn key2shard(key: &str) -> usize {
     key.bytes().next().map_or(0, |b| b as usize % NSHARDS)
-}
-
-/// Makes ends to servers by name, the names a config lists (`server-101-2`).
-/// Every call gives a fresh end from this host to that server, usable at
-/// once: it reaches the server whenever the harness lets this host reach
-/// it. Cloning is cheap; clones make ends for the same host.
-#[derive(Clone)]
-pub struct MakeEnd {
-    links: Links,
-    /// The host the ends belong to (their calls come from it).
-    owner: String,
-    /// Unique to this host's incarnation, so end names never repeat.
-    label: String,
-    made: Arc<AtomicUsize>,
-}
-
-impl MakeEnd {
-    /// Ends from `owner`, named after `label` (unique for the whole run).
-    pub(crate) fn new(links: &Links, owner: &str, label: &str) -> MakeEnd {
-        MakeEnd {
-            links: links.clone(),
-            owner: owner.to_string(),
-            label: label.to_string(),
-            made: Arc::default(),
-        }
-    }
-
-    /// A new end to the server named `server`.
-    pub fn end(&self, server: &str) -> ClientEnd {
-        let n = self.made.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{}/{n}->{server}", self.label);
-        self.links.end(name, &self.owner, server)
-    }
 }
 
 /// What a server can answer a clerk, for students who want the classic
