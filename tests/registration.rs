@@ -80,3 +80,8 @@ fn every_kv_test_fails_as_not_implemented_at_once() {
 fn every_shard_test_fails_as_not_implemented_at_once() {
     every_test_fails_as_not_implemented_at_once("shard_lab_test.yml", "shard");
 }
+
+#[test]
+fn every_pb_test_fails_as_not_implemented_at_once() {
+    every_test_fails_as_not_implemented_at_once("pb_lab_test.yml", "pb");
+}

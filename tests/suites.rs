@@ -117,3 +117,18 @@ fn shard_passes_on_seed_2() {
 fn shard_replays_from_its_seeds() {
     replays("shard_lab_test.yml");
 }
+
+#[test]
+fn pb_passes_on_seed_1() {
+    passes_on_seed("pb_lab_test.yml", 1);
+}
+
+#[test]
+fn pb_passes_on_seed_2() {
+    passes_on_seed("pb_lab_test.yml", 2);
+}
+
+#[test]
+fn pb_replays_from_its_seeds() {
+    replays("pb_lab_test.yml");
+}

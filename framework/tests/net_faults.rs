@@ -485,3 +485,97 @@ fn rpcs_in_a_loop_at_one_instant_fail_the_test_naming_the_sender() {
         "{failure}"
     );
 }
+
+#[test]
+fn an_unreliable_server_drops_a_tenth_of_requests_and_a_fifth_of_the_replies_of_the_rest() {
+    check(run(&RunSettings::new(9), |world| async move {
+        world.net().set_latency(Latency::ZERO);
+        world.net().add_server("s", echo_server(&world, "s"));
+        world.net().add_server("t", echo_server(&world, "t"));
+        world.net().set_server_unreliable("s", true);
+        assert!(world.net().server_unreliable("s"));
+        assert!(!world.net().server_unreliable("t"));
+        let (to_s, to_t) = (end(&world, "es", "s"), end(&world, "et", "t"));
+        let mut ok = 0u32;
+        let mut max = Duration::ZERO;
+        for i in 0..2000 {
+            let start = Instant::now();
+            if to_s.call(ECHO, &i.to_string()).await.is_ok() {
+                ok += 1;
+            }
+            max = max.max(start.elapsed());
+            // The other server is reliable.
+            assert!(to_t.call(ECHO, &i.to_string()).await.is_ok());
+        }
+        // No delay of its own: the caller hears at once, either way.
+        assert_eq!(max, Duration::ZERO);
+        // 72 % served; 90 % reached the handler.
+        assert!((1340..1540).contains(&ok), "{ok} of 2000 succeeded");
+        let reached = world.net().incoming("s");
+        assert!((1740..1860).contains(&reached), "{reached} reached it");
+        // The setting belongs to the name: a restarted server keeps it.
+        world.net().add_server("s", echo_server(&world, "s"));
+        assert!(world.net().server_unreliable("s"));
+        world.net().set_server_unreliable("s", false);
+        for i in 0..100 {
+            assert!(to_s.call(ECHO, &i.to_string()).await.is_ok());
+        }
+        Ok(())
+    }));
+}
+
+#[test]
+fn a_lost_reply_of_an_unreliable_server_still_runs_the_handler_after_the_caller_heard() {
+    check(run(&RunSettings::new(3), |world| async move {
+        world.net().set_latency(Latency::ZERO);
+        world.net().add_server("s", echo_server(&world, "s"));
+        world.net().set_server_unreliable("s", true);
+        let e = end(&world, "e", "s");
+        // Naps of 50 ms: a call that fails at once yet reached the handler
+        // lost its reply before the handler finished.
+        let mut early_failures = 0;
+        for _ in 0..200 {
+            let before = world.net().incoming("s");
+            let start = Instant::now();
+            let result = e.call(NAP, &50).await;
+            let reached = world.net().incoming("s") > before;
+            if result.is_err() && reached {
+                assert_eq!(start.elapsed(), Duration::ZERO);
+                early_failures += 1;
+            }
+        }
+        assert!((20..60).contains(&early_failures), "{early_failures}");
+        Ok(())
+    }));
+}
+
+#[test]
+fn an_inbound_delay_is_a_serial_queue_in_front_of_the_server() {
+    check(run(&RunSettings::new(5), |world| async move {
+        world.net().set_latency(Latency::ZERO);
+        world.net().add_server("s", echo_server(&world, "s"));
+        world.net().set_inbound_delay("s", Duration::from_secs(4));
+        let e = end(&world, "e", "s");
+        let start = Instant::now();
+        // Three requests at once: through at 4 s, 8 s and 12 s.
+        let calls = (0..3).map(|i| {
+            let e = e.clone();
+            async move {
+                e.call(ECHO, &i.to_string()).await.unwrap();
+                start.elapsed()
+            }
+        });
+        let times = join_all(calls).await;
+        assert_eq!(times, [4, 8, 12].map(Duration::from_secs));
+        // Replies are not delayed, and the queue is empty again later.
+        sleep(Duration::from_secs(20)).await;
+        let later = Instant::now();
+        e.call(ECHO, &"x".to_string()).await.unwrap();
+        assert_eq!(later.elapsed(), Duration::from_secs(4));
+        world.net().set_inbound_delay("s", Duration::ZERO);
+        let now = Instant::now();
+        e.call(ECHO, &"y".to_string()).await.unwrap();
+        assert_eq!(now.elapsed(), Duration::ZERO);
+        Ok(())
+    }));
+}

@@ -73,6 +73,13 @@ const PARTS: &[Part] = &[
         suite: "shard_lab_test.yml",
         guide: "shard.md",
     },
+    Part {
+        name: "pb",
+        registers: "pb::<pb::ViewServer, pb::Server, pb::Clerk>()",
+        needs: None,
+        suite: "pb_lab_test.yml",
+        guide: "pb.md",
+    },
 ];
 
 /// A handout's files: their paths in it and their bytes.

@@ -16,6 +16,8 @@ use framework::suite::{Registry, load};
 
 #[path = "../../student/handout/kv.rs"]
 mod kv;
+#[path = "../../student/handout/pb.rs"]
+mod pb;
 #[path = "../../student/handout/raft.rs"]
 mod raft;
 #[path = "../../student/handout/shardkv.rs"]
@@ -24,7 +26,7 @@ mod shardkv;
 mod shardmaster;
 
 /// Every lab a handout can give out.
-const ALL_LABS: &str = "raft,kv,shardmaster,shardkv";
+const ALL_LABS: &str = "raft,kv,shardmaster,shardkv,pb";
 
 /// The skeletons, registered as a handout of every lab registers them.
 struct Skeletons;
@@ -34,7 +36,8 @@ impl Submission for Skeletons {
         labs.raft::<raft::Raft>()
             .kv::<kv::Server, kv::Clerk>()
             .shard_master::<shardmaster::Server, shardmaster::Clerk>()
-            .shard_kv::<shardmaster::Server, shardmaster::Clerk, shardkv::Server, shardkv::Clerk>();
+            .shard_kv::<shardmaster::Server, shardmaster::Clerk, shardkv::Server, shardkv::Clerk>()
+            .pb::<pb::ViewServer, pb::Server, pb::Clerk>();
     }
 }
 
@@ -153,7 +156,7 @@ fn the_handout_builds_and_fails_every_test_as_not_implemented_with_no_reference_
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with(&format!(
-        "wrote a handout of raft, kv, shardmaster, shardkv to {}",
+        "wrote a handout of raft, kv, shardmaster, shardkv, pb to {}",
         kit.display()
     )));
 
@@ -169,6 +172,7 @@ fn the_handout_builds_and_fails_every_test_as_not_implemented_with_no_reference_
         "student/clippy.toml",
         "student/src/kv.rs",
         "student/src/lib.rs",
+        "student/src/pb.rs",
         "student/src/raft.rs",
         "student/src/shardkv.rs",
         "student/src/shardmaster.rs",
@@ -390,7 +394,7 @@ fn bad_input_says_what_was_expected_and_writes_nothing() {
     for (args, expected) in [
         (
             vec!["handout", path, "--labs", "raft,paxos"],
-            "grader: handout: --labs: unknown lab 'paxos'; expected some of raft, kv, shardmaster, shardkv (comma-separated)\n",
+            "grader: handout: --labs: unknown lab 'paxos'; expected some of raft, kv, shardmaster, shardkv, pb (comma-separated)\n",
         ),
         (
             vec!["handout", path, "--labs", "raft,shardkv"],

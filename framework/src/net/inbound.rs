@@ -90,7 +90,11 @@ mod tests {
     #[test]
     fn the_split_is_the_classic_one() {
         let fates: Vec<Fate> = (0..1000)
-            .flat_map(|first| (0..1000).step_by(10).map(move |second| Fate::of(first, second)))
+            .flat_map(|first| {
+                (0..1000)
+                    .step_by(10)
+                    .map(move |second| Fate::of(first, second))
+            })
             .collect();
         let share = |f: Fate| fates.iter().filter(|&&x| x == f).count() * 1000 / fates.len();
         assert_eq!(share(Fate::RequestLost), 100);

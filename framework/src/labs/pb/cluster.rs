@@ -179,14 +179,7 @@ impl<V: ViewService, S: PbServer, C: PbClerk> PbCluster<V, S, C> {
             self.links.set(&host, &server, true);
         }
         let clerk = C::make(self.world.node(host.clone()), vs, make_end);
-        Client::new(
-            clerk,
-            id,
-            host,
-            &self.world,
-            &self.history,
-            &self.monitor,
-        )
+        Client::new(clerk, id, host, &self.world, &self.history, &self.monitor)
     }
 
     /// A connection to the view service from test host `host` (a test's own
@@ -222,7 +215,10 @@ fn view_service<V: ViewService>(vs: &Arc<V>, monitor: &Arc<Monitor>) -> Service 
         .method(PING, |(vs, monitor), args| async move {
             monitor.ping(&args.me, args.viewnum);
             let view = vs.ping(&args.me, args.viewnum);
-            monitor.answered(&view, &format!("its reply to Ping({}) from {}", args.viewnum, args.me));
+            monitor.answered(
+                &view,
+                &format!("its reply to Ping({}) from {}", args.viewnum, args.me),
+            );
             view
         })
         .method(GET_VIEW, |(vs, monitor), ()| async move {

@@ -208,7 +208,11 @@ impl Monitor {
                 continue;
             }
             let joined = record.joined(gone);
-            let pinger = record.pingers.get(gone.as_str()).copied().unwrap_or_default();
+            let pinger = record
+                .pingers
+                .get(gone.as_str())
+                .copied()
+                .unwrap_or_default();
             let restarted = pinger.restarted.is_some_and(|event| event > joined);
             let silent = now.saturating_sub(pinger.last);
             let dead_after = PING_INTERVAL * (DEAD_PINGS as u32 - 1);

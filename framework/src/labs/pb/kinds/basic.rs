@@ -106,7 +106,10 @@ async fn basic_fail<V: ViewService, S: PbServer, C: PbClerk>(
 
     // P4: Primary failure.
     c.kill(0);
-    wait_view(&c, 10, "backup never switched to primary", |v| v.primary == s2).await?;
+    wait_view(&c, 10, "backup never switched to primary", |v| {
+        v.primary == s2
+    })
+    .await?;
     check(&env, &ck, "1", "v1a").await?;
     check(&env, &ck, "3", "33").await?;
     check(&env, &ck, "4", "44").await?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::time::sleep;
 
 use crate::labs::check::{CheckPolicy, check_history};
-pub use crate::labs::params::{CHECK_STEPS, CLIENTS, FAIL_ON_UNKNOWN, OP_TIMEOUT, SERVERS};
+pub use crate::labs::params::{CHECK_STEPS, CLIENTS, FAIL_ON_UNKNOWN, OP_TIMEOUT};
 use crate::labs::pb::{Client, PING_INTERVAL, PbClerk, PbCluster, PbServer, View, ViewService};
 use crate::labs::wait::within;
 use crate::linearizability::models::kv::KvModel;
@@ -25,6 +25,11 @@ pub fn pb_cluster<V: ViewService, S: PbServer, C: PbClerk>(
 ) -> Cluster<V, S, C> {
     PbCluster::new(&env.world, n)
 }
+
+/// How many primary/backup servers the test starts (the classic tests use
+/// one to three).
+pub const SERVERS: Param<usize> =
+    Param::count("servers", 3, 1, 9, "the number of primary/backup servers");
 
 /// Whether the servers are unreliable (10 % of requests lost, 20 % of the
 /// rest executed with the reply lost).
@@ -46,11 +51,7 @@ pub const DURATION: Param<Duration> =
     Param::millis("duration", 5000, "how long the clients (and faults) run");
 
 /// The op timeout of a test, as a bound on one client operation.
-pub async fn op<T>(
-    env: &TestEnv,
-    what: &str,
-    op: impl Future<Output = T>,
-) -> Result<T, Failure> {
+pub async fn op<T>(env: &TestEnv, what: &str, op: impl Future<Output = T>) -> Result<T, Failure> {
     within(env.params.get(&OP_TIMEOUT), what, op).await
 }
 
@@ -87,7 +88,12 @@ pub async fn append<C: PbClerk>(
     key: &str,
     value: &str,
 ) -> Result<(), Failure> {
-    op(env, &format!("Append({key:?}, {value:?})"), ck.append(key, value)).await
+    op(
+        env,
+        &format!("Append({key:?}, {value:?})"),
+        ck.append(key, value),
+    )
+    .await
 }
 
 /// Looks at the view up to `rounds` times, a [`PING_INTERVAL`] apart, until

@@ -31,8 +31,11 @@ pub const APPENDS_PER_CLIENT: Param<usize> = Param::count(
     "how many Appends each client makes (with append)",
 );
 /// P11: whether one clerk first Puts both keys.
-pub const PREFILL: Param<bool> =
-    Param::flag("prefill", false, "one clerk Puts both keys before the clients start");
+pub const PREFILL: Param<bool> = Param::flag(
+    "prefill",
+    false,
+    "one clerk Puts both keys before the clients start",
+);
 /// Whether the test waits for the clients' last operations (P11) or
 /// abandons them when the time is up (P9).
 pub const JOIN_CLIENTS: Param<bool> = Param::flag(
@@ -93,7 +96,10 @@ pub async fn concurrent_same<V: ViewService, S: PbServer, C: PbClerk>(
                 Ok::<(), Failure>(())
             }
         });
-        join_all(runs).await.into_iter().collect::<Result<(), _>>()?;
+        join_all(runs)
+            .await
+            .into_iter()
+            .collect::<Result<(), _>>()?;
         vec!["k"]
     } else {
         if env.params.get(&PREFILL) {
@@ -115,7 +121,10 @@ pub async fn concurrent_same<V: ViewService, S: PbServer, C: PbClerk>(
             }
         });
         if env.params.get(&JOIN_CLIENTS) {
-            join_all(runs).await.into_iter().collect::<Result<(), _>>()?;
+            join_all(runs)
+                .await
+                .into_iter()
+                .collect::<Result<(), _>>()?;
         } else {
             // The clients are abandoned when the time is up, mid-operation.
             if let Ok(results) = timeout(duration, join_all(runs)).await {
@@ -140,7 +149,9 @@ pub async fn concurrent_same<V: ViewService, S: PbServer, C: PbClerk>(
         let counts = vec![env.params.get(&APPENDS_PER_CLIENT); clients];
         check_appends(&from_primary[key], &counts)?;
     }
-    let primary = c.number(&view1.primary).expect("the view's primary is a server");
+    let primary = c
+        .number(&view1.primary)
+        .expect("the view's primary is a server");
     c.kill(primary);
     wait_view(&c, 10, "wrong Primary: the backup did not take over", |v| {
         v.primary == view1.backup

@@ -21,7 +21,11 @@ use concurrent::{
 use partition::{DELAY, LATE_WRITE, NEW_BACKUP_THEN_KILL, WAIT};
 use viewservice::STRICT_SINGLE_CHANGE;
 
-const CHECKED: [ParamSpec; 3] = [OP_TIMEOUT.spec(), CHECK_STEPS.spec(), FAIL_ON_UNKNOWN.spec()];
+const CHECKED: [ParamSpec; 3] = [
+    OP_TIMEOUT.spec(),
+    CHECK_STEPS.spec(),
+    FAIL_ON_UNKNOWN.spec(),
+];
 
 const VS: &[ParamSpec] = &[STRICT_SINGLE_CHANGE.spec()];
 const BASIC: &[ParamSpec] = &[

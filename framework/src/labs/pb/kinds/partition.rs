@@ -190,9 +190,12 @@ pub async fn dup_across_failover<V: ViewService, S: PbServer, C: PbClerk>(
         held.discard();
         retried.await?;
         c.start(primary);
-        wait_view(&c, 15, "no view with a primary and a backup after the failover", |v| {
-            full(v) && v.num > view.num
-        })
+        wait_view(
+            &c,
+            15,
+            "no view with a primary and a backup after the failover",
+            |v| full(v) && v.num > view.num,
+        )
         .await?;
         sleep(SECOND).await;
     }

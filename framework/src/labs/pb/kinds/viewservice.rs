@@ -44,7 +44,10 @@ impl Testers {
     async fn ping(&self, i: usize, viewnum: u64) -> Result<View, Failure> {
         match self.ck[i].ping(NAMES[i], viewnum).await {
             Ok(view) => Ok(view),
-            Err(e) => fail!("{}'s Ping({viewnum}) to the view service failed: {e}", NAMES[i]),
+            Err(e) => fail!(
+                "{}'s Ping({viewnum}) to the view service failed: {e}",
+                NAMES[i]
+            ),
         }
     }
 
