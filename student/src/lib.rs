@@ -36,6 +36,7 @@
 // handout: end
 
 pub mod kv;
+pub mod pb;
 pub mod raft;
 pub mod rsm;
 pub mod shardkv;
@@ -50,6 +51,7 @@ impl framework::labs::Submission for Reference {
         labs.kv::<kv::Server, kv::Clerk>();
         labs.shard_master::<shardmaster::Server, shardmaster::Clerk>();
         labs.shard_kv::<shardmaster::Server, shardmaster::Clerk, shardkv::Server, shardkv::Clerk>();
+        labs.pb::<pb::ViewServer, pb::Server, pb::Clerk>();
     }
 }
 
