@@ -121,7 +121,8 @@ impl<V: ViewService, S: PbServer, C: PbClerk> PbCluster<V, S, C> {
     pub fn start(&self, i: usize) {
         let me = self.name(i);
         self.group.start_with(i, |node, _, _| {
-            let vs = ViewClerk::new(self.links.end(format!("{me}#vs"), &me, VIEW_SERVICE));
+            let label = self.label(&me);
+            let vs = ViewClerk::new(self.links.end(format!("{label}->vs"), &me, VIEW_SERVICE));
             let make_end = MakeEnd::new(&self.links, &me, &self.label(&me));
             let server = Arc::new(S::make(PbSetup {
                 node,

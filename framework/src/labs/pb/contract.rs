@@ -50,9 +50,12 @@ pub struct View {
 /// - **One step at a time.** Each change makes view `num + 1`.
 /// - **Dead servers.** A server that has not pinged for [`DEAD_PINGS`]
 ///   intervals is dead; one that pings on time never is. `ping(me, 0)`
-///   means `me` restarted with empty state: a primary that sends it is
-///   treated as dead, a backup that sends it must be given the state again
-///   (dropped and added back, say).
+///   after pings with a view number means `me` restarted with empty state:
+///   a primary that sends it is treated as dead, a backup that sends it
+///   must be given the state again (dropped and added back, say). A server
+///   that has only ever pinged 0 has simply not learnt a view yet (it may
+///   have been made backup meanwhile): its further `ping(me, 0)` are not
+///   restarts.
 /// - **New views** (subject to acknowledgement): when the primary is dead
 ///   or restarted, the backup becomes primary; when the backup is, it is
 ///   removed; when there is no backup and an idle server (one that pings

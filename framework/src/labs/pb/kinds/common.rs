@@ -137,6 +137,26 @@ pub fn finish<V: ViewService, S: PbServer, C: PbClerk>(
     check_history(&KvModel, &env.world, &c.history, &env.artifacts, policy)
 }
 
+/// How often the observer of an append workload reads the key.
+pub const OBSERVE_EVERY: Duration = Duration::from_millis(50);
+
+/// Reads `key` every [`OBSERVE_EVERY`] until `done`: a client the classic
+/// append tests do not have. Blind Appends alone leave the checker every
+/// interleaving of them to try until the final read (too many to decide);
+/// each read of the whole value fixes the order of what came before it.
+pub async fn observe<C: PbClerk>(
+    env: &TestEnv,
+    ck: &Client<C>,
+    key: &str,
+    done: &std::cell::Cell<bool>,
+) -> Result<(), Failure> {
+    while !done.get() {
+        op(env, &format!("Get({key:?})"), ck.get(key)).await?;
+        sleep(OBSERVE_EVERY).await;
+    }
+    Ok(())
+}
+
 /// The classic `checkAppends`: every client's elements `x <i> <n> y`, for
 /// `n` below its count, appear in `value` exactly once and in order.
 pub fn check_appends(value: &str, counts: &[usize]) -> Result<(), Failure> {

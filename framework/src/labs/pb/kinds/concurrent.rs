@@ -96,10 +96,15 @@ pub async fn concurrent_same<V: ViewService, S: PbServer, C: PbClerk>(
                 Ok::<(), Failure>(())
             }
         });
-        join_all(runs)
-            .await
-            .into_iter()
-            .collect::<Result<(), _>>()?;
+        let (observer, done) = (c.client(clients + 2), Cell::new(false));
+        let writers = async {
+            let results = join_all(runs).await;
+            done.set(true);
+            results.into_iter().collect::<Result<(), _>>()
+        };
+        let (written, observed) = tokio::join!(writers, observe(&env, &observer, "k", &done));
+        written?;
+        observed?;
         vec!["k"]
     } else {
         if env.params.get(&PREFILL) {
@@ -244,7 +249,16 @@ pub async fn repeated_crash<V: ViewService, S: PbServer, C: PbClerk>(
         done.set(true);
         results
     };
-    let (results, ()) = tokio::join!(clients_done, killer);
+    let observer = c.client(clients + 1);
+    let observed = async {
+        if shared {
+            observe(&env, &observer, "0", &done).await
+        } else {
+            Ok(())
+        }
+    };
+    let (results, (), observed) = tokio::join!(clients_done, killer, observed);
+    observed?;
     let counts: Vec<usize> = results.into_iter().collect::<Result<_, _>>()?;
 
     let ck = c.client(clients);
