@@ -29,6 +29,12 @@ pub const MUST_BLOCK: Param<Duration> = Param::millis(
     "how long a Get must stay blocked when no initialised server can be primary",
 )
 .a_wait();
+/// P5: how long after the last server dies the new one starts.
+pub const START_AFTER: Param<Duration> = Param::millis(
+    "start_after",
+    0,
+    "P5: how long after the primary (with no backup) dies the new server starts; long enough for the view service to see the death, it tempts a service to promote the newcomer",
+);
 /// P6: how many sequential Appends.
 pub const APPENDS: Param<usize> =
     Param::count("appends", 100, 1, 10_000, "sequential Appends to one key");
@@ -119,6 +125,7 @@ async fn basic_fail<V: ViewService, S: PbServer, C: PbClerk>(
 
     // P5: Kill last server, new one should not be active.
     c.kill(1);
+    sleep(env.params.get(&START_AFTER)).await;
     c.start(2);
     sleep(SECOND).await;
     let block = env.params.get(&MUST_BLOCK);

@@ -12,7 +12,7 @@ mod viewservice;
 use crate::labs::declare::lab_kinds;
 use crate::labs::pb::{PbClerk, PbServer, ViewService};
 use crate::suite::ParamSpec;
-use basic::{APPENDS, FAILOVER, MUST_BLOCK, PUTS, SLACK};
+use basic::{APPENDS, FAILOVER, MUST_BLOCK, PUTS, SLACK, START_AFTER};
 use common::*;
 use concurrent::{
     APPEND, APPENDS_PER_CLIENT, CLIENT_PAUSE, DOWN, JOIN_CLIENTS, MIXED, PREFILL, SHARED_APPENDS,
@@ -32,6 +32,7 @@ const BASIC: &[ParamSpec] = &[
     PUTS.spec(),
     SLACK.spec(),
     MUST_BLOCK.spec(),
+    START_AFTER.spec(),
     CHECKED[0],
     CHECKED[1],
     CHECKED[2],
