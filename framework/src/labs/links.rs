@@ -95,9 +95,12 @@ impl Links {
 }
 
 /// Makes ends to servers by name, the names a view or a config lists
-/// (`pb-1`, `server-101-2`). Every call gives a fresh end from this host to
-/// that server, usable at once: it reaches the server whenever the harness lets this host reach
-/// it. Cloning is cheap; clones make ends for the same host.
+/// (`pb-1`, `server-101-2`). [`MakeEnd::end`] gives a fresh end from this
+/// host to that server, usable at once: it reaches the server whenever the
+/// harness lets this host reach it. Clerks and servers call the same few
+/// servers over and over: [`MakeEnd::cached`] keeps one end per name.
+/// Cloning is cheap; clones make ends for the same host, and share the
+/// kept ones.
 #[derive(Clone)]
 pub struct MakeEnd {
     links: Links,
@@ -106,6 +109,8 @@ pub struct MakeEnd {
     /// Unique to this host's incarnation, so end names never repeat.
     label: String,
     made: Arc<AtomicUsize>,
+    /// The ends [`MakeEnd::cached`] made, by server name.
+    kept: Arc<Mutex<BTreeMap<String, ClientEnd>>>,
 }
 
 impl MakeEnd {
@@ -116,6 +121,7 @@ impl MakeEnd {
             owner: owner.to_string(),
             label: label.to_string(),
             made: Arc::default(),
+            kept: Arc::default(),
         }
     }
 
@@ -124,5 +130,14 @@ impl MakeEnd {
         let n = self.made.fetch_add(1, Ordering::Relaxed);
         let name = format!("{}/{n}->{server}", self.label);
         self.links.end(name, &self.owner, server)
+    }
+
+    /// The end to the server named `server` that this host keeps: made on
+    /// the first call for that name, the same end afterwards.
+    pub fn cached(&self, server: &str) -> ClientEnd {
+        lock(&self.kept)
+            .entry(server.to_string())
+            .or_insert_with(|| self.end(server))
+            .clone()
     }
 }

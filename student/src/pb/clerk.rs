@@ -20,7 +20,6 @@ use framework::sim::Node;
 use rand::Rng;
 use tokio::time::sleep;
 
-use super::ends::Ends;
 use super::rpc::{EXECUTE, Op, Reply, Request};
 
 /// A clerk of the primary/backup service.
@@ -28,7 +27,7 @@ pub struct Clerk {
     /// The view service, for the current primary.
     vs: ViewClerk,
     /// Ends to the servers.
-    ends: Ends,
+    ends: MakeEnd,
     /// This clerk's id, random so that clerks need not coordinate.
     client: u64,
     /// What changes from one operation to the next.
@@ -77,7 +76,7 @@ impl Clerk {
                     }
                 },
             };
-            let reply = self.ends.get(&primary).call(EXECUTE, &request).await;
+            let reply = self.ends.cached(&primary).call(EXECUTE, &request).await;
             if let Ok(Reply::Served { value, view }) = reply {
                 self.lock().primary = Some(primary);
                 return Served { value, view };
@@ -94,7 +93,7 @@ impl PbClerk for Clerk {
     fn make(node: Node, vs: ViewClerk, make_end: MakeEnd) -> Clerk {
         Clerk {
             vs,
-            ends: Ends::new(make_end),
+            ends: make_end,
             client: node.rng().random(),
             known: Mutex::new(Known {
                 last_seq: 0,

@@ -10,7 +10,6 @@
 //! - [`Server`] (`server.rs`): its state (`state.rs`) and its ping task;
 //!   what it does as primary (`primary.rs`) and as backup (`backup.rs`);
 //! - [`Clerk`] (`clerk.rs`): finds the primary and retries;
-//! - `ends.rs`: ends to servers, by name.
 //!
 //! # Views
 //!
@@ -51,7 +50,6 @@
 
 mod backup;
 mod clerk;
-mod ends;
 mod primary;
 mod rpc;
 mod server;

@@ -76,7 +76,7 @@ impl Member {
             copy,
             request: request.clone(),
         };
-        let verdict = self.ends.get(&view.backup).call(FORWARD, &forward).await;
+        let verdict = self.ends.cached(&view.backup).call(FORWARD, &forward).await;
         if matches!(verdict, Ok(Verdict::Accepted)) {
             return true;
         }
@@ -103,7 +103,7 @@ impl Member {
             }
         };
         let copy = transfer.copy();
-        let verdict = self.ends.get(&view.backup).call(TRANSFER, &transfer).await;
+        let verdict = self.ends.cached(&view.backup).call(TRANSFER, &transfer).await;
         if !matches!(verdict, Ok(Verdict::Accepted)) {
             return None;
         }

@@ -4,11 +4,10 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use framework::labs::pb::{PING_INTERVAL, PbServer, PbSetup, ViewClerk};
+use framework::labs::pb::{MakeEnd, PING_INTERVAL, PbServer, PbSetup, ViewClerk};
 use framework::net::Service;
 use tokio::time::{Duration, sleep};
 
-use super::ends::Ends;
 use super::rpc::{EXECUTE, FORWARD, SERVICE, TRANSFER};
 use super::state::State;
 
@@ -30,7 +29,7 @@ pub struct Member {
     /// The view service, for the pings.
     vs: ViewClerk,
     /// Ends to the other servers (the backup), by name.
-    pub ends: Ends,
+    pub ends: MakeEnd,
     /// The view, the data and the copies.
     state: Mutex<State>,
     /// The primary's turn (see `primary.rs`): held by each client
@@ -84,7 +83,7 @@ impl PbServer for Server {
             state: Mutex::new(State::new(me.clone())),
             me,
             vs,
-            ends: Ends::new(make_end),
+            ends: make_end,
             turn: tokio::sync::Mutex::new(()),
         });
         node.spawn(member.clone().ping_forever());

@@ -26,7 +26,6 @@ use framework::sim::Node;
 use rand::Rng;
 use tokio::time::{Duration, sleep};
 
-use super::ends::Ends;
 use super::rpc::{EXECUTE, Op, Request};
 use crate::shardmaster;
 
@@ -40,7 +39,7 @@ pub struct Clerk {
     /// The shard master, for the latest config.
     master: shardmaster::Clerk,
     /// Ends to the groups' servers.
-    ends: Ends,
+    ends: MakeEnd,
     /// This clerk's id, random so that clerks need not coordinate.
     client: u64,
     /// What changes from one operation to the next.
@@ -110,7 +109,12 @@ impl Clerk {
         let first = self.lock().leaders.get(&gid).copied().unwrap_or(0);
         for i in 0..servers.len() {
             let server = (first + i) % servers.len();
-            let Ok(reply) = self.ends.get(&servers[server]).call(EXECUTE, request).await else {
+            let Ok(reply) = self
+                .ends
+                .cached(&servers[server])
+                .call(EXECUTE, request)
+                .await
+            else {
                 continue;
             };
             match reply.status {
@@ -131,7 +135,7 @@ impl ShardKvClerk for Clerk {
         Clerk {
             client: node.rng().random(),
             master: shardmaster::Clerk::make(node, masters),
-            ends: Ends::new(make_end),
+            ends: make_end,
             known: Mutex::new(Known {
                 last_seq: 0,
                 config: Config::default(),

@@ -10,7 +10,6 @@
 //! - [`Server`] (`server.rs`): the RPC handlers, and the background tasks
 //!   that take each new config and move the shards;
 //! - [`Clerk`] (`clerk.rs`): finds the group that serves each key;
-//! - `ends.rs`: ends to other groups' servers, by name.
 //!
 //! # Design
 //!
@@ -57,7 +56,6 @@
 //! [`key2shard`]: framework::labs::shardkv::key2shard
 
 mod clerk;
-mod ends;
 mod machine;
 mod rpc;
 mod server;

@@ -29,13 +29,12 @@
 use std::sync::Arc;
 
 use framework::labs::raft::Raft as _;
-use framework::labs::shardkv::{Setup, ShardKvServer, Status, key2shard};
+use framework::labs::shardkv::{MakeEnd, Setup, ShardKvServer, Status, key2shard};
 use framework::labs::shardmaster::ShardMasterClerk as _;
 use framework::net::Service;
 use framework::sim::Node;
 use tokio::time::{Duration, sleep};
 
-use super::ends::Ends;
 use super::machine::{Command, Machine, ShardStatus, Transfer};
 use super::rpc::{DELETE_SHARDS, EXECUTE, FETCH_SHARDS, Reply, Request, SERVICE, Shards, ShardsAt};
 use crate::rsm::Replica;
@@ -66,7 +65,7 @@ struct Member {
     /// The shard master, for the next config.
     master: shardmaster::Clerk,
     /// Ends to other groups' servers.
-    ends: Ends,
+    ends: MakeEnd,
 }
 
 /// The handler of [`EXECUTE`]: runs a clerk's operation through the log,
@@ -164,7 +163,7 @@ impl Member {
     /// owner, and submits them.
     async fn pull(self: Arc<Self>, transfer: Transfer) {
         for server in &transfer.servers {
-            let end = self.ends.get(server);
+            let end = self.ends.cached(server);
             if let Ok(Some(shards)) = end.call(FETCH_SHARDS, &transfer.shards).await {
                 let config_num = transfer.shards.config_num;
                 // If it fails, the next round pulls again.
@@ -191,7 +190,7 @@ impl Member {
     /// them, then submits that their move is complete.
     async fn release(self: Arc<Self>, transfer: Transfer) {
         for server in &transfer.servers {
-            let end = self.ends.get(server);
+            let end = self.ends.cached(server);
             if let Ok(true) = end.call(DELETE_SHARDS, &transfer.shards).await {
                 // If it fails, the next round asks again.
                 let _ = self
@@ -252,7 +251,7 @@ impl ShardKvServer for Server {
             node: node.clone(),
             replica,
             master: shardmaster::Clerk::make(node.clone(), setup.masters),
-            ends: Ends::new(setup.make_end),
+            ends: setup.make_end,
         });
         node.spawn(member.clone().poll_configs());
         node.spawn(member.clone().pull_shards());
