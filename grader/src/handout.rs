@@ -257,12 +257,11 @@ fn compose(from: &Path, parts: &[&Part]) -> Result<Files, String> {
         files.insert(PathBuf::from("Cargo.lock"), pruned.into_bytes());
     }
     for part in parts {
-        for file in [
-            Path::new("config").join(part.suite),
-            Path::new("docs/labs").join(part.guide),
-        ] {
-            files.insert(file.clone(), read(from, &file)?);
-        }
+        let suite = Path::new("config").join(part.suite);
+        files.insert(suite.clone(), read(from, &suite)?);
+        let guide = Path::new("docs/labs").join(part.guide);
+        let text = text(from, &guide.to_string_lossy())?;
+        files.insert(guide, students_guide(&text).into_bytes());
     }
     let manifest = text(from, "Cargo.toml")?;
     files.insert(
@@ -294,6 +293,31 @@ fn compose(from: &Path, parts: &[&Part]) -> Result<Files, String> {
 }
 
 /// Reads `from/path`.
+/// What a guide's text says only in the kit, about the reference and the
+/// mutants, which a handout does not have: from the first marker to the
+/// second, on one line or across several.
+const KIT_ONLY: (&str, &str) = ("<!-- kit: start -->", "<!-- kit: end -->");
+
+/// A lab guide as a handout gives it: without its kit-only parts.
+fn students_guide(guide: &str) -> String {
+    let (start, end) = KIT_ONLY;
+    let mut out = String::with_capacity(guide.len());
+    let mut rest = guide;
+    while let Some(at) = rest.find(start) {
+        out.push_str(&rest[..at]);
+        let Some(stop) = rest[at..].find(end) else {
+            return out;
+        };
+        rest = &rest[at + stop + end.len()..];
+        // A part that fills whole lines leaves no empty line behind.
+        if out.is_empty() || out.ends_with('\n') {
+            rest = rest.strip_prefix('\n').unwrap_or(rest);
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn read(from: &Path, path: &Path) -> Result<Vec<u8>, String> {
     let full = from.join(path);
     fs::read(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
@@ -689,6 +713,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_students_guide_has_no_kit_only_part() {
+        let guide = "A.<!-- kit: start --> See the reference.<!-- kit: end -->\n\n<!-- kit: start -->\n```sh\nmutants\n```\n<!-- kit: end -->\nB.\n";
+        assert_eq!(students_guide(guide), "A.\n\nB.\n");
+        assert_eq!(students_guide("no markers\n"), "no markers\n");
+    }
+
+    #[test]
     fn every_part_of_the_framework_can_be_handed_out() {
         let names: Vec<&str> = PARTS.iter().map(|p| p.name).collect();
         assert_eq!(names, framework::labs::parts());
@@ -706,7 +737,7 @@ mod tests {
         );
         assert_eq!(
             names("raft,paxos"),
-            Err("--labs: unknown lab 'paxos'; expected some of raft, kv, shardmaster, shardkv (comma-separated)".to_string())
+            Err("--labs: unknown lab 'paxos'; expected some of raft, kv, shardmaster, shardkv, pb (comma-separated)".to_string())
         );
         assert_eq!(
             names("raft,shardkv"),
@@ -755,7 +786,10 @@ pub mod rsm;
 
     #[test]
     fn the_student_lib_keeps_the_marked_lines_and_registers_the_parts() {
-        let parts: Vec<&Part> = PARTS.iter().filter(|p| p.name != "kv").collect();
+        let parts: Vec<&Part> = PARTS
+            .iter()
+            .filter(|p| p.name != "kv" && p.name != "pb")
+            .collect();
         let lib = student_lib(REFERENCE_LIB, &parts).unwrap();
         assert!(lib.starts_with(LIB_HEADER), "{lib}");
         let rest = &lib[LIB_HEADER.len()..];

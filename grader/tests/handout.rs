@@ -222,6 +222,29 @@ fn the_handout_builds_and_fails_every_test_as_not_implemented_with_no_reference_
     }
     let lib = std::fs::read_to_string(kit.join("student/src/lib.rs")).unwrap();
     assert!(lib.contains("//! # Determinism"), "{lib}");
+    // The guides speak of nothing the handout lacks: the reference's
+    // modules, the mutants.
+    for guide in written.iter().filter(|p| p.starts_with("docs/labs")) {
+        let text = std::fs::read_to_string(kit.join(guide)).unwrap();
+        for absent in [
+            "mutant",
+            "tests/fixtures",
+            "student/src/rsm",
+            "student/src/raft",
+            "<!-- kit",
+        ] {
+            assert!(
+                !text.contains(absent),
+                "{} speaks of {absent:?}, which a handout does not have",
+                guide.display()
+            );
+        }
+        assert!(
+            text.contains("## "),
+            "{} lost its sections",
+            guide.display()
+        );
+    }
     assert!(!lib.contains("reference") && !lib.contains("rsm"), "{lib}");
 
     // None of the reference's function bodies, in any file.

@@ -103,7 +103,11 @@ impl Member {
             }
         };
         let copy = transfer.copy();
-        let verdict = self.ends.cached(&view.backup).call(TRANSFER, &transfer).await;
+        let verdict = self
+            .ends
+            .cached(&view.backup)
+            .call(TRANSFER, &transfer)
+            .await;
         if !matches!(verdict, Ok(Verdict::Accepted)) {
             return None;
         }
