@@ -9,6 +9,8 @@
 //! code prints or writes, and no early exit, can pass for a result.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
 
 use framework::labs::Submission;
 use framework::suite::load;
@@ -19,6 +21,8 @@ use tracing_subscriber::fmt::time::FormatTime;
 use crate::cli::ChildArgs;
 use crate::execute::run_case;
 use crate::handshake::Handshake;
+use crate::report::TestReport;
+use crate::seal::Key;
 use crate::{EXIT_BAD_INPUT, EXIT_PASSED};
 
 /// Runs the child for student bundle `S`; returns the exit status.
@@ -44,15 +48,49 @@ pub fn child<S: Submission>(args: &ChildArgs) -> u8 {
         return EXIT_BAD_INPUT;
     };
     init_logging(&args.log);
+    let key = Arc::new(key);
+    // A task that never awaits holds the test's thread for good: the
+    // watchdog's thread reports it, sealed like any result, and ends the
+    // process (see `framework::sim::on_stuck`).
+    let (started, result) = (Instant::now(), handshake.result.clone());
+    let (name, kind, points, extra_credit) = (
+        case.name.clone(),
+        case.kind.name,
+        case.points,
+        case.extra_credit,
+    );
+    let sealer = key.clone();
+    framework::sim::on_stuck(move |failure| {
+        let report = TestReport {
+            extra_credit,
+            ..TestReport::failed_without_result(
+                number,
+                &name,
+                kind,
+                points,
+                seed,
+                failure.message().to_string(),
+                started.elapsed().as_millis() as u64,
+            )
+        };
+        let code = finish(&report, &sealer, &result);
+        std::process::exit(i32::from(code));
+    });
     let report = run_case(case, seed, &args.artifacts);
-    // The log says how the run ended, next to what led there.
+    finish(&report, &key, &handshake.result)
+}
+
+/// Logs how the run ended (next to what led there), writes the sealed
+/// result, and says the exit status.
+fn finish(report: &TestReport, key: &Key, path: &Path) -> u8 {
+    let (number, seed) = (report.number, report.seed);
     match &report.failure {
         None => eprintln!("TEST {number} passed with seed {seed}"),
         Some(failure) => eprintln!("TEST {number} failed with seed {seed}: {failure}"),
     }
-    let text = serde_json::to_string(&report).expect("reports always serialize");
+    let text = serde_json::to_string(report).expect("reports always serialize");
     let sealed = key.seal(number, seed, text.as_bytes());
-    if let Err(e) = write_atomically(&handshake.result, &sealed) {
+    if let Err(e) = write_atomically(path, &sealed) {
         eprintln!("grader __child: cannot write the result: {e}");
         return EXIT_BAD_INPUT;
     }

@@ -213,12 +213,12 @@ impl ClientEnd {
         if fate == Fate::ReplyLost {
             // The handler runs, but its reply goes nowhere and the caller
             // hears at once: a retry may race the original.
-            server.node().spawn(reply);
+            server.node().spawn_handler(method, reply);
             host.record(EventKind::DropReply { rpc });
             return Err(RpcError(Reason::ReplyLost));
         }
         let (tx, mut rx) = oneshot::channel();
-        server.node().spawn(async move {
+        server.node().spawn_handler(method, async move {
             let _ = tx.send(reply.await);
         });
 

@@ -18,6 +18,7 @@ mod failure;
 mod node;
 mod rng;
 mod run;
+mod stuck;
 mod trace;
 mod world;
 
@@ -27,6 +28,7 @@ pub use failure::Failure;
 pub use node::{Node, NodeId, current_node, spawn};
 pub use rng::WorldRng;
 pub use run::{RunOutcome, RunSettings, run};
+pub use stuck::{STUCK_AFTER, on_stuck};
 pub use trace::{Event, EventKind, Trace};
 pub use world::World;
 

@@ -2,13 +2,14 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
+use std::panic::{AssertUnwindSafe, Location};
 use std::sync::{Arc, Mutex, Once};
 
 use futures::FutureExt;
 use tokio::task::{AbortHandle, JoinHandle};
 use tracing::Instrument;
 
+use super::stuck::{self, Site};
 use super::{EventKind, Failure, World, WorldRng};
 use crate::sync::lock;
 
@@ -31,15 +32,25 @@ struct Inner {
     world: World,
     /// The node's live tasks; `None` once it has crashed.
     tasks: Mutex<Option<Vec<AbortHandle>>>,
+    /// The span every task of the node runs in (see [`Node::spawn`]).
+    span: tracing::Span,
 }
 
 impl Node {
     pub(crate) fn new(world: World, id: u32, name: String) -> Node {
+        // A root span: a handler spawned from a caller's task belongs to
+        // the server's node, not under the caller's. Made once per node and
+        // shared by its tasks: a span per task (an RPC handler is one) cost
+        // a tenth of a test's time in formatting and bookkeeping.
+        let span = tracing::info_span!(parent: None, "node", name = %name);
+        let name: Arc<str> = name.into();
+        stuck::named(id, &name);
         Node(Arc::new(Inner {
             id: NodeId(id),
-            name: name.into(),
+            name,
             world,
             tasks: Mutex::new(Some(Vec::new())),
+            span,
         }))
     }
 
@@ -78,7 +89,26 @@ impl Node {
     /// The task dies when the node crashes. A panic in it fails the test with
     /// the panic's message (the task then never completes). Spawning on a
     /// crashed node does nothing: the returned handle never completes.
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_from(Site::Code(Location::caller()), future)
+    }
+
+    /// [`Node::spawn`] for the handler of RPC `method`: a handler that
+    /// never awaits is reported by its method's name.
+    pub(crate) fn spawn_handler<F>(&self, method: &'static str, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_from(Site::Handler(method), future)
+    }
+
+    fn spawn_from<F>(&self, site: Site, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -96,10 +126,9 @@ impl Node {
         };
         // Every event a task logs carries its node's name, so a test's log
         // can be filtered by node (`[node{name=raft-1}]=debug`).
-        // A root span: a handler spawned from a caller's task belongs to the
-        // server's node, not under the caller's.
-        let guarded =
-            guarded.instrument(tracing::info_span!(parent: None, "node", name = %self.0.name));
+        let guarded = guarded.instrument(self.0.span.clone());
+        // Each poll noted, so that a task that never awaits is named.
+        let guarded = stuck::watched(self.0.id.0, site, guarded);
         // The task knows its node, so that code deep inside it can spawn
         // without the node passed down ([`spawn`], [`current_node`]).
         let guarded = CURRENT.scope(self.clone(), guarded);
@@ -153,6 +182,7 @@ pub fn current_node() -> Option<Node> {
 /// # Panics
 /// Outside a node's task (in a server's `make`, say, use the node it is
 /// given).
+#[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,

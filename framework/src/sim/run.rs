@@ -8,6 +8,7 @@ use futures::FutureExt;
 use super::clock;
 use super::cpu::cpu_time;
 use super::node::{install_panic_hook, panic_failure};
+use super::stuck::{self, Site, THE_TEST};
 use super::{Event, Failure, World};
 
 /// How to run one test in a fresh world.
@@ -76,10 +77,15 @@ where
         .expect("a current-thread runtime always builds");
     let limit = settings.time_limit;
     let cpu_before = cpu_time();
+    let watch = stuck::Watch::start();
     let (result, world) = runtime.block_on(async {
         let world = World::new(settings.seed);
         let _clock = clock::enter(&world);
-        let body = AssertUnwindSafe(test(world.clone())).catch_unwind();
+        let body = stuck::watched(
+            THE_TEST,
+            Site::Handler(""),
+            AssertUnwindSafe(test(world.clone())).catch_unwind(),
+        );
         let result = tokio::select! {
             biased;
             failure = world.failed() => Err(failure),
@@ -96,6 +102,7 @@ where
         let result = result.and_then(|()| world.failure().map_or(Ok(()), Err));
         (result, world)
     });
+    drop(watch);
     let cpu_time = cpu_time() - cpu_before;
     let virtual_time = runtime.block_on(async { world.now() });
     let (rpcs, bytes) = world.net().totals();
