@@ -37,6 +37,22 @@ const ELECTION: ParamSpec = ELECTION_TIMEOUT.spec();
 
 pub const P3: &[ParamSpec] = &[servers(3), ELECTION, AGREEMENT.spec(), AGREEMENT_TRY.spec()];
 pub const P5: &[ParamSpec] = &[servers(5), ELECTION, AGREEMENT.spec(), AGREEMENT_TRY.spec()];
+pub const FIGURE8_SCRIPTED: &[ParamSpec] = &[
+    servers(5),
+    ELECTION,
+    AGREEMENT.spec(),
+    AGREEMENT_TRY.spec(),
+    OWN_ENTRY.spec(),
+];
+
+/// Whether the step-(c) leader of the scripted Figure 8 also holds an
+/// entry of its own term.
+pub const OWN_ENTRY: Param<bool> = Param::flag(
+    "own_entry",
+    false,
+    "the step-(c) leader also appends an entry of its own term, which reaches one follower only (the paper's figure 8(c))",
+);
+
 pub const P7_ROUNDS: &[ParamSpec] = &[
     servers(7),
     rounds(9),

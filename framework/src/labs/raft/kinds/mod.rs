@@ -56,7 +56,7 @@ lab_kinds! {
         "Figure 8 on an unreliable network with long reordering";
     "churn" => persistence::churn, P5_CHURN,
         "clients commit while peers crash, restart and disconnect";
-    "figure8_scripted" => scripted::figure8_scripted, P5,
+    "figure8_scripted" => scripted::figure8_scripted, FIGURE8_SCRIPTED,
         "the paper's Figure 8, step by step: no commit of an old term's entry by counting";
     "vote_persistence" => scripted::vote_persistence, P3_ROUNDS,
         "a vote survives a restart: never two leaders in one term";

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::sleep;
 
 use super::agreement::start_on;
-use super::common::{ROUNDS, cluster, cmd};
+use super::common::{OWN_ENTRY, ROUNDS, cluster, cmd};
 use crate::ensure;
 use crate::labs::raft::{ApplyMode, Raft};
 use crate::net::Hold;
@@ -20,7 +20,14 @@ use crate::suite::TestEnv;
 /// old term reaches a majority under a later leader, which must not commit
 /// it by counting replicas, because a peer with a newer entry at that index
 /// can still win and overwrite it.
+///
+/// With `own_entry`, as in the paper's figure 8(c), the step-(c) leader
+/// also appends an entry of its own term, which reaches only one follower:
+/// a leader that commits once its *last* entry is of its term, rather than
+/// the entry being committed, then commits the old entry, and step (d)
+/// overwrites it.
 pub async fn figure8_scripted<R: Raft>(env: TestEnv) -> Result<(), Failure> {
+    let own_entry = env.params.get(&OWN_ENTRY);
     let c = cluster::<R>(&env, false, ApplyMode::Plain);
     let (n, et) = (c.n(), c.limits.election);
     ensure!(n == 5, "this scenario needs 5 servers, not {n}");
@@ -63,6 +70,26 @@ pub async fn figure8_scripted<R: Raft>(env: TestEnv) -> Result<(), Failure> {
         "server {leader} won an election though its log lacks an entry that servers {s1} and {s2} have"
     );
     sleep(et / 10).await;
+    if own_entry {
+        // Entry 2 is on the majority; now the leader appends one of its own
+        // term, which only the other of s1 and s2 receives. Its answer makes
+        // the leader look at committing again: index 2 is on a majority,
+        // index 3 is not, and entry 2 is of an old term.
+        let other = if leader == s1 { s2 } else { s1 };
+        // Time for entry 2 to reach the two that lack it even at one
+        // heartbeat per round trip of backing up.
+        sleep(et / 2).await;
+        for &i in rest.iter().filter(|&&i| i != s5) {
+            c.cut(leader, i);
+        }
+        let index = start_on(&c, leader, &cmd(6))?;
+        ensure!(
+            index == 3,
+            "the step-(c) leader put its command at index {index}, expected 3"
+        );
+        sleep(et / 10).await;
+        c.cut(leader, other);
+    }
 
     // (d) s1 and s2 crash; s5 returns, wins (its last entry is of a later
     // term) and overwrites index 2 with entry 3, which commits with its
