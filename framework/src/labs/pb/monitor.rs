@@ -296,19 +296,17 @@ fn check_succession(from: &View, to: &View) -> Result<(), Failure> {
 
 /// A view as messages show it: `view 3 {primary pb-1, backup pb-2}`.
 pub fn show(view: &View) -> String {
-    let name = |s: &str| {
-        if s.is_empty() {
-            "none".to_string()
-        } else {
-            s.to_string()
-        }
-    };
     format!(
         "view {} {{primary {}, backup {}}}",
         view.num,
-        name(&view.primary),
-        name(&view.backup)
+        shown(&view.primary),
+        shown(&view.backup)
     )
+}
+
+/// A server's name as messages show it: `none` for no server.
+pub fn shown(name: &str) -> &str {
+    if name.is_empty() { "none" } else { name }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use tokio::time::sleep;
 
 use super::common::*;
+use crate::labs::pb::monitor::shown;
 use crate::labs::pb::{PING_INTERVAL, PbClerk, PbServer, View, ViewClerk, ViewService};
 use crate::sim::Failure;
 use crate::suite::{Param, TestEnv};
@@ -91,10 +92,6 @@ impl Testers {
         );
         Ok(())
     }
-}
-
-fn shown(name: &str) -> &str {
-    if name.is_empty() { "none" } else { name }
 }
 
 fn is(view: &View, p: &str, b: &str) -> bool {
