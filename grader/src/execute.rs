@@ -5,14 +5,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use framework::suite::TestCase;
+use framework::timeline::{Mark, Story};
 
 use crate::report::TestReport;
 
-/// How many of the last events a failure's timeline shows.
-const TIMELINE_EVENTS: usize = 400;
-
 /// The name of a failing run's timeline in its artifacts folder.
-pub const TIMELINE: &str = "timeline.svg";
+pub const TIMELINE: &str = "timeline.html";
 
 /// Runs `case` with `seed`; its artifacts (a timeline if it fails, whatever
 /// the test itself writes) go to `artifacts`.
@@ -22,13 +20,23 @@ pub fn run_case(case: &TestCase, seed: u64, artifacts: &Path) -> TestReport {
     let wall = started.elapsed();
     let passed = outcome.result.is_ok();
     if let Err(failure) = &outcome.result {
-        let caption = format!(
-            "TEST {} ({}) failed with seed {seed}: {failure}",
-            case.number, case.name
-        );
-        let svg = framework::timeline::svg(&outcome.events, TIMELINE_EVENTS, &caption);
+        let story = Story {
+            title: format!(
+                "TEST {} ({}) failed with seed {seed}",
+                case.number, case.name
+            ),
+            failure: Some(Mark {
+                at: outcome.virtual_time,
+                text: failure.message().to_string(),
+            }),
+            first_sign: failure.first_sign().map(|(at, text)| Mark {
+                at,
+                text: text.to_string(),
+            }),
+        };
+        let page = framework::timeline::html(&outcome.events, &outcome.contents, &story);
         if std::fs::create_dir_all(artifacts).is_ok() {
-            let _ = std::fs::write(artifacts.join(TIMELINE), svg);
+            let _ = std::fs::write(artifacts.join(TIMELINE), page);
         }
     }
     let mut files: Vec<String> = std::fs::read_dir(artifacts)

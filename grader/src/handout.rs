@@ -557,7 +557,8 @@ fn registration(parts: &[&Part]) -> String {
 
 /// The handout's workspace manifest, from the kit's: the workspace's
 /// tables (`[workspace…]`, `[profile…]`, `[patch…]`) as they are, with
-/// only the handout's members; the root package's tables left out.
+/// only the handout's members; the root package's tables left out, and
+/// the profile settings of packages the handout does not have.
 fn workspace_manifest(kit: &str) -> Result<String, String> {
     // Each table with the comment lines right above its header.
     let mut tables: Vec<(Option<String>, Vec<&str>)> = vec![(None, Vec::new())];
@@ -585,6 +586,10 @@ fn workspace_manifest(kit: &str) -> Result<String, String> {
         }
     }
     let kept = |name: &str| {
+        // A profile's settings for one package only if the handout has it.
+        if let Some((_, package)) = name.split_once(".package.") {
+            return MEMBERS.contains(&package.trim_matches('"'));
+        }
         ["workspace", "profile", "patch", "replace"]
             .iter()
             .any(|t| name == *t || name.starts_with(&format!("{t}.")))
@@ -899,6 +904,10 @@ debug = "line-tables-only"
 # The student's overflow checks.
 [profile.release.package.student]
 overflow-checks = true
+
+# A fixture's.
+[profile.release.package.faulty-student]
+overflow-checks = true
 "#;
         let manifest = workspace_manifest(kit).unwrap();
         let expected = r#"[workspace]
@@ -923,6 +932,7 @@ overflow-checks = true
 "#;
         assert!(manifest.ends_with(expected), "{manifest}");
         assert!(!manifest.contains("labkit") && !manifest.contains("dev-dependencies"));
+        assert!(!manifest.contains("faulty-student"), "{manifest}");
         assert!(workspace_manifest("[package]\nname = \"x\"\n").is_err());
     }
 

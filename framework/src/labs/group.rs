@@ -25,6 +25,7 @@ use std::time::Duration;
 use rand::seq::SliceRandom;
 use tokio::time::sleep;
 
+use super::leaders::Leaders;
 use super::links::Links;
 use crate::fail;
 use crate::net::{ClientEnd, Latency, Server, Service};
@@ -54,12 +55,32 @@ pub struct Group<T> {
     /// Which servers are connected (see [`Group::connect`]).
     connected: RefCell<Vec<bool>>,
     incarnations: Cell<usize>,
-    leadership: Leadership<T>,
+    /// How to read a server's leadership, for a lab that has one.
+    leadership: Option<Leadership<T>>,
+    leaders: Leaders,
 }
 
 impl<T> Group<T> {
-    /// A group of `n` servers, none started yet, all disconnected.
+    /// A group of `n` servers, none started yet, all disconnected, whose
+    /// leadership the harness reads with `leadership`: every look, and a
+    /// watcher beside each server, check that no term ever has two leaders.
     pub fn new(links: &Links, name: &str, n: usize, leadership: Leadership<T>) -> Group<T> {
+        Group::with_leadership(links, name, n, Some(leadership))
+    }
+
+    /// A group of servers that have no leadership the harness can read
+    /// (primary/backup servers, whose roles the view service assigns).
+    pub fn without_leadership(links: &Links, name: &str, n: usize) -> Group<T> {
+        Group::with_leadership(links, name, n, None)
+    }
+
+    fn with_leadership(
+        links: &Links,
+        name: &str,
+        n: usize,
+        leadership: Option<Leadership<T>>,
+    ) -> Group<T> {
+        let names = (0..n).map(|i| format!("{name}-{i}")).collect();
         Group {
             links: links.clone(),
             name: name.to_string(),
@@ -68,6 +89,7 @@ impl<T> Group<T> {
             connected: RefCell::new(vec![false; n]),
             incarnations: Cell::new(0),
             leadership,
+            leaders: Leaders::new(links.world(), names),
         }
     }
 
@@ -132,11 +154,15 @@ impl<T> Group<T> {
         &self,
         i: usize,
         make: impl FnOnce(Node, Vec<ClientEnd>, Persister) -> (Arc<T>, Vec<Service>),
-    ) -> Arc<T> {
-        self.crash(i);
+    ) -> Arc<T>
+    where
+        T: Send + Sync + 'static,
+    {
+        let me = self.name(i);
+        self.world().step(format!("start {me}"));
+        self.crash_quietly(i);
         let incarnation = self.incarnations.get() + 1;
         self.incarnations.set(incarnation);
-        let me = self.name(i);
         let ends = self.ends_from(&me, &format!("{me}#{incarnation}"));
         let persister = {
             let mut saved = self.saved.borrow_mut();
@@ -149,6 +175,9 @@ impl<T> Group<T> {
             .into_iter()
             .fold(Server::new(node.clone()), Server::with);
         self.world().net().add_server(&me, server);
+        if let Some(leadership) = self.leadership {
+            node.spawn(self.leaders.clone().watch(i, object.clone(), leadership));
+        }
         self.running.borrow_mut()[i] = Some((object.clone(), node));
         object
     }
@@ -160,7 +189,13 @@ impl<T> Group<T> {
     /// survives for the next [`Group::start_with`]. Nothing happens to a
     /// server that is down, beyond cutting it off.
     pub fn crash(&self, i: usize) {
-        self.disconnect(i);
+        self.world().step(format!("crash {}", self.name(i)));
+        self.crash_quietly(i);
+    }
+
+    /// [`Group::crash`], without a step in the log (a restart logs its own).
+    fn crash_quietly(&self, i: usize) {
+        self.cut_off(i);
         let me = self.name(i);
         self.world().net().delete_server(&me);
         {
@@ -171,6 +206,7 @@ impl<T> Group<T> {
         if let Some((_, node)) = self.running.borrow_mut()[i].take() {
             node.crash();
         }
+        self.leaders.down(i);
     }
 
     /// Fresh ends from host `owner` to every server of the group, named
@@ -186,43 +222,66 @@ impl<T> Group<T> {
     /// Connects server `i` to every connected server, both ways (the
     /// classic `connect(i)`), and marks it connected.
     pub fn connect(&self, i: usize) {
+        self.world().step(format!("connect {}", self.name(i)));
         let mut connected = self.connected.borrow_mut();
         connected[i] = true;
         for j in (0..self.n()).filter(|&j| connected[j]) {
-            self.link(i, j);
+            self.set_pair(i, j, true);
         }
     }
 
     /// Cuts server `i` off from every server, both ways (itself included),
     /// and marks it disconnected.
     pub fn disconnect(&self, i: usize) {
+        self.world().step(format!("disconnect {}", self.name(i)));
+        self.cut_off(i);
+    }
+
+    /// [`Group::disconnect`], without a step in the log.
+    fn cut_off(&self, i: usize) {
         self.connected.borrow_mut()[i] = false;
         for j in 0..self.n() {
-            self.cut(i, j);
+            self.set_pair(i, j, false);
         }
     }
 
     /// Brings up the links between servers `i` and `j`, both ways.
     pub fn link(&self, i: usize, j: usize) {
-        self.links.set_both(&self.name(i), &self.name(j), true);
+        let (a, b) = (self.name(i), self.name(j));
+        self.world().step(format!("link {a} <-> {b}"));
+        self.set_pair(i, j, true);
     }
 
     /// Cuts the links between servers `i` and `j`, both ways, leaving their
     /// other links as they are.
     pub fn cut(&self, i: usize, j: usize) {
-        self.links.set_both(&self.name(i), &self.name(j), false);
+        let (a, b) = (self.name(i), self.name(j));
+        self.world().step(format!("cut {a} <-> {b}"));
+        self.set_pair(i, j, false);
+    }
+
+    /// The links between servers `i` and `j`, both ways, up or down.
+    fn set_pair(&self, i: usize, j: usize, up: bool) {
+        self.links.set_both(&self.name(i), &self.name(j), up);
     }
 
     /// Cuts only what server `from` sends to server `to`: `to`'s requests
     /// (and the replies to them) still go through.
     pub fn cut_one_way(&self, from: usize, to: usize) {
-        self.links.set(&self.name(from), &self.name(to), false);
+        let (a, b) = (self.name(from), self.name(to));
+        self.world().step(format!("cut {a} -> {b}"));
+        self.links.set(&a, &b, false);
     }
 
     /// Gives the links between servers `i` and `j` (both ways) their own
     /// latency, or the network's again with `None`: a slow or distant
     /// server, as a per-server fault profile.
     pub fn set_link_latency(&self, i: usize, j: usize, latency: Option<Latency>) {
+        let (a, b) = (self.name(i), self.name(j));
+        self.world().step(match latency {
+            Some(latency) => format!("latency {a} <-> {b}: {latency:?}"),
+            None => format!("latency {a} <-> {b}: the network's"),
+        });
         let net = self.world().net();
         net.set_link_latency(&self.name(i), &self.name(j), latency);
         net.set_link_latency(&self.name(j), &self.name(i), latency);
@@ -232,16 +291,25 @@ impl<T> Group<T> {
     /// (each listed server is marked connected; unlisted ones keep their
     /// links).
     pub fn partition(&self, parts: &[&[usize]]) {
+        let shown: Vec<String> = parts
+            .iter()
+            .map(|part| {
+                let names: Vec<String> = part.iter().map(|&i| self.name(i)).collect();
+                format!("[{}]", names.join(" "))
+            })
+            .collect();
+        self.world().step(format!("partition {}", shown.join(" ")));
+        self.split(parts);
+    }
+
+    /// [`Group::partition`], without a step in the log.
+    fn split(&self, parts: &[&[usize]]) {
         for (p, part) in parts.iter().enumerate() {
             for &i in *part {
                 self.connected.borrow_mut()[i] = true;
                 for (q, other) in parts.iter().enumerate() {
                     for &j in *other {
-                        if p == q {
-                            self.link(i, j);
-                        } else {
-                            self.cut(i, j);
-                        }
+                        self.set_pair(i, j, p == q);
                     }
                 }
             }
@@ -250,7 +318,8 @@ impl<T> Group<T> {
 
     /// Connects every server to every other, both ways.
     pub fn heal(&self) {
-        self.partition(&[&self.all()]);
+        self.world().step("heal");
+        self.split(&[&self.all()]);
     }
 
     /// Fresh ends for client `owner` to every server, in server order,
@@ -271,14 +340,43 @@ impl<T> Group<T> {
 
     /// Lets client `owner` reach exactly the servers in `to`.
     pub fn connect_client(&self, owner: &str, to: &[usize]) {
+        let names: Vec<String> = to.iter().map(|&j| self.name(j)).collect();
+        self.world()
+            .step(format!("connect {owner} to [{}]", names.join(" ")));
         for j in 0..self.n() {
             self.links.set(owner, &self.name(j), to.contains(&j));
         }
     }
 
-    /// Server `i`'s leadership (see [`Leadership`]), while it is up.
+    /// Server `i`'s leadership (see [`Leadership`]), while it is up; none
+    /// for a group without leadership. A second leader of a term fails the
+    /// test at once (see [`Group::new`]).
     pub fn leadership(&self, i: usize) -> Option<(u64, bool)> {
-        self.get(i).map(|server| (self.leadership)(&server))
+        let (leadership, server) = (self.leadership?, self.get(i)?);
+        let state = leadership(&server);
+        if let Err(failure) = self.leaders.saw(i, state) {
+            self.world().fail(failure);
+        }
+        Some(state)
+    }
+
+    /// What the harness has seen of the group's leadership, for a lab's
+    /// own tasks that look at its servers (the Raft lab's appliers).
+    pub(crate) fn leaders(&self) -> &Leaders {
+        &self.leaders
+    }
+
+    /// While a scripted test builds a scenario, says after the facts of a
+    /// second leader of a term what the scenario was (`None` once over).
+    pub fn explain_leaders(&self, context: Option<String>) {
+        self.leaders.explain(context);
+    }
+
+    /// Notes server `i`'s leadership as read by a lab's own checks (the
+    /// Raft harness reads `state()` itself); fails on a second leader of
+    /// its term.
+    pub(crate) fn saw_leadership(&self, i: usize, state: (u64, bool)) -> Result<(), Failure> {
+        self.leaders.saw(i, state)
     }
 
     /// Whether server `i` is up and believes it leads.

@@ -66,6 +66,7 @@ pub(crate) mod declare;
 pub mod group;
 pub mod history;
 pub mod kv;
+mod leaders;
 pub mod links;
 pub mod params;
 pub mod pb;

@@ -72,8 +72,10 @@ impl ClientEnd {
         R: DeserializeOwned,
     {
         let request = postcard::to_allocvec(args).expect("RPC arguments always serialize");
-        let reply = self.call_bytes(method.name(), request).await?;
-        match postcard::from_bytes(&reply) {
+        let (rpc, reply) = self.call_bytes(method.name(), request).await?;
+        let decoded = postcard::from_bytes(&reply);
+        self.net.state().contents.keep(rpc, Leg::Reply, reply);
+        match decoded {
             Ok(reply) => Ok(reply),
             Err(e) => {
                 self.fail_world(format!(
@@ -96,7 +98,7 @@ impl ClientEnd {
         &self,
         method: &'static str,
         request: Vec<u8>,
-    ) -> Result<Vec<u8>, RpcError> {
+    ) -> Result<(u64, Vec<u8>), RpcError> {
         let Some(host) = self.net.host().upgrade() else {
             return Err(RpcError(Reason::TestOver));
         };
@@ -209,6 +211,8 @@ impl ClientEnd {
                 return fail(Reason::Refused);
             }
         };
+        // Decoded: the bytes are the timeline's now.
+        self.net.state().contents.keep(rpc, Leg::Request, request);
         host.record(EventKind::Deliver { rpc });
         if fate == Fate::ReplyLost {
             // The handler runs, but its reply goes nowhere and the caller
@@ -279,7 +283,7 @@ impl ClientEnd {
             rpc,
             bytes: reply.len(),
         });
-        Ok(reply)
+        Ok((rpc, reply))
     }
 
     /// Waits while a hold rule holds this leg of the call; false if the test

@@ -33,10 +33,15 @@
 //! virtual clock stands still while RPCs keep flowing fails its test
 //! (see `stall`), since no timeout could ever end it.
 //!
+//! The latest requests and replies are kept, as the bytes they already
+//! were, with a reader per method (see [`Contents`]), so that a failure's
+//! timeline can show what each message said.
+//!
 //! The network knows nothing of the simulator above it: it reaches its
 //! world only through the narrow [`Host`] handle (clock, randomness, trace,
 //! failure).
 
+mod contents;
 mod end;
 mod faults;
 mod hold;
@@ -48,6 +53,7 @@ mod server;
 mod service;
 mod stall;
 
+pub use contents::Contents;
 pub use end::{ClientEnd, RpcError};
 pub use faults::Faults;
 pub use hold::{Held, Hold, Leg};

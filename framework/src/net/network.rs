@@ -6,7 +6,7 @@ use super::hold::{Hold, HoldState, Message};
 use super::host::WeakHost;
 use super::inbound::Inbound;
 use super::stall::StallWatch;
-use super::{ClientEnd, Faults, Held, Latency, Server};
+use super::{ClientEnd, Contents, Faults, Held, Latency, Server};
 use crate::sync::lock;
 
 /// The harness's handle on the emulated network (one per world, at
@@ -43,6 +43,8 @@ pub(crate) struct State {
     /// Per calling node: how many replies it has been delivered, and the
     /// server of the last one.
     pub(crate) answers: BTreeMap<Arc<str>, Answers>,
+    /// The latest messages' bytes, for the timeline.
+    pub(crate) contents: Contents,
 }
 
 /// The replies delivered to one calling node (see [`Network::answers`]).
@@ -118,6 +120,7 @@ impl Network {
                 bytes: 0,
                 next_rpc: 0,
                 answers: BTreeMap::new(),
+                contents: Contents::default(),
             }),
         }))
     }
@@ -176,7 +179,17 @@ impl Network {
     /// Puts a server on the network under `name`, replacing (and so cutting
     /// off) any server of that name.
     pub fn add_server(&self, name: &str, server: Server) {
-        self.state().servers.insert(name.into(), Some(server));
+        let mut state = self.state();
+        for (method, readers) in server.readers() {
+            state.contents.learn(method, readers);
+        }
+        state.servers.insert(name.into(), Some(server));
+    }
+
+    /// What the latest messages said (see [`Contents`]), taken from the
+    /// network once its run is over.
+    pub fn take_contents(&self) -> Contents {
+        std::mem::take(&mut self.state().contents)
     }
 
     /// Takes a server off the network: calls to it fail, and the replies of

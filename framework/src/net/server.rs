@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::contents::Readers;
 use super::service::{Handler, Service, split};
 use crate::sim::Node;
 
@@ -39,6 +40,11 @@ impl Server {
             "service {name} added twice"
         );
         self
+    }
+
+    /// How to read the messages of every method the server hosts.
+    pub(crate) fn readers(&self) -> impl Iterator<Item = (&'static str, Readers)> + '_ {
+        self.0.services.values().flat_map(Service::readers)
     }
 
     /// The node the handlers run on.

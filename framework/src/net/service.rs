@@ -9,6 +9,8 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::contents::Readers;
+
 /// A typed RPC method: its full name (`Service.Method`) and, in its type,
 /// the argument and reply types. Declare one constant per method and use it
 /// on both sides, so caller and handler cannot disagree on types:
@@ -101,6 +103,8 @@ pub(crate) type Handler =
 pub struct Service {
     name: String,
     methods: BTreeMap<&'static str, Handler>,
+    /// How to read each method's messages, by full name, for the timeline.
+    readers: BTreeMap<&'static str, Readers>,
 }
 
 /// A [`Service`] under construction: it holds the state its handlers share.
@@ -120,6 +124,7 @@ impl Service {
             service: Service {
                 name: name.into(),
                 methods: BTreeMap::new(),
+                readers: BTreeMap::new(),
             },
             state,
         }
@@ -158,16 +163,22 @@ impl Service {
     pub(crate) fn method_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.methods.keys().copied()
     }
+
+    pub(crate) fn readers(&self) -> impl Iterator<Item = (&'static str, Readers)> + '_ {
+        self.readers.iter().map(|(&name, &readers)| (name, readers))
+    }
 }
 
 impl<S: Clone + Send + Sync + 'static> ServiceBuilder<S> {
     /// Adds the handler of `method`. Panics if the method belongs to another
     /// service or is already there: both are mistakes in the code, not in a
-    /// run.
+    /// run. Both types must serialize both ways (any type a caller sends
+    /// and a handler reads does), so that a failure's timeline can show
+    /// what the messages said.
     pub fn method<A, R, F, Fut>(mut self, method: Method<A, R>, handler: F) -> Self
     where
-        A: DeserializeOwned + Send + 'static,
-        R: Serialize + Send + 'static,
+        A: Serialize + DeserializeOwned + Send + 'static,
+        R: Serialize + DeserializeOwned + Send + 'static,
         F: Fn(S, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = R> + Send + 'static,
     {
@@ -193,6 +204,9 @@ impl<S: Clone + Send + Sync + 'static> ServiceBuilder<S> {
             .methods
             .insert(name_static(method.name(), name), erased);
         assert!(previous.is_none(), "method {} added twice", method.name());
+        self.service
+            .readers
+            .insert(method.name(), Readers::of::<A, R>());
         self
     }
 

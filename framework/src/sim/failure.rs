@@ -1,4 +1,5 @@
 use std::fmt;
+use std::time::Duration;
 
 /// Why a test failed, in words a student can act on.
 ///
@@ -8,6 +9,7 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     message: String,
+    first_sign: Option<(Duration, String)>,
 }
 
 impl Failure {
@@ -15,7 +17,24 @@ impl Failure {
     pub fn new(message: impl Into<String>) -> Self {
         Failure {
             message: message.into(),
+            first_sign: None,
         }
+    }
+
+    /// Says where the trouble began, when the check that failed knows (a
+    /// command that never committed was started at `at`): the timeline
+    /// marks it.
+    pub fn first_seen(mut self, at: Duration, what: impl Into<String>) -> Self {
+        self.first_sign = Some((at, what.into()));
+        self
+    }
+
+    /// Where the trouble began, if the check said (see
+    /// [`Failure::first_seen`]).
+    pub fn first_sign(&self) -> Option<(Duration, &str)> {
+        self.first_sign
+            .as_ref()
+            .map(|(at, what)| (*at, what.as_str()))
     }
 
     /// The message shown after `TEST n Failed: `.

@@ -10,6 +10,7 @@ use super::cpu::cpu_time;
 use super::node::{install_panic_hook, panic_failure};
 use super::stuck::{self, Site, THE_TEST};
 use super::{Event, Failure, World};
+use crate::net::Contents;
 
 /// How to run one test in a fresh world.
 #[derive(Clone, Debug)]
@@ -48,6 +49,8 @@ pub struct RunOutcome {
     pub bytes: u64,
     /// Every event of the run, oldest first.
     pub events: Vec<Event>,
+    /// What the run's latest messages said.
+    pub contents: Contents,
     /// Figures the test set with [`World::set_stat`].
     pub stats: BTreeMap<&'static str, u64>,
     /// Warnings the test noted with [`World::warn`].
@@ -110,6 +113,7 @@ where
         let mut trace = world.trace();
         (trace.hash(), trace.take_events())
     };
+    let contents = world.net().take_contents();
     let stats = world.stats();
     let warnings = world.warnings();
     drop(runtime);
@@ -123,5 +127,6 @@ where
         rpcs,
         bytes,
         events,
+        contents,
     }
 }

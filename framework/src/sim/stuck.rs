@@ -11,8 +11,13 @@
 //! test once one poll has lasted [`STUCK_AFTER`] of wall time, naming the
 //! node and where its task was spawned (or the RPC it handles).
 //!
-//! A loop that does await, but never lets virtual time pass (RPCs at one
-//! instant, say), is the network's to notice (see `net::stall`).
+//! A loop that does await, but only on what is ready at once
+//! (`tokio::task::yield_now()`, a channel it fills itself), keeps the
+//! thread busy too, and virtual time stands still: the watchdog notices
+//! polls going on while the virtual clock has not moved for
+//! [`STUCK_AFTER`] of wall time, and names the task it saw last. (RPCs
+//! trading at one instant are the network's to notice, sooner: see
+//! `net::stall`.)
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -25,6 +30,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::Failure;
+use super::clock::virtual_now;
 use crate::sync::lock;
 
 /// How long one poll may run, in wall time, before its task is taken for a
@@ -34,6 +40,9 @@ pub const STUCK_AFTER: Duration = Duration::from_secs(5);
 
 /// How often the watchdog looks.
 const LOOK_EVERY: Duration = Duration::from_millis(50);
+
+/// One poll in this many reads the virtual clock for the watchdog.
+const SAMPLE_EVERY: u64 = 1024;
 
 /// The node number of the test's own code (the harness, not a node's task).
 pub(crate) const THE_TEST: u32 = u32::MAX;
@@ -58,6 +67,8 @@ pub fn on_stuck(handler: impl Fn(Failure) + Send + Sync + 'static) {
 pub(crate) struct Shared {
     /// Polls finished so far.
     polls: AtomicU64,
+    /// Virtual time, in nanoseconds, as some recent poll saw it.
+    virtual_ns: AtomicU64,
     /// Whether a poll is running now, and whose.
     busy: AtomicBool,
     node: AtomicU32,
@@ -167,33 +178,77 @@ impl<F: Future> Future for Watched<F> {
         shared.busy.store(true, Ordering::Release);
         let result = future.poll(cx);
         shared.busy.store(false, Ordering::Relaxed);
-        shared.polls.fetch_add(1, Ordering::Release);
+        // Reading the clock costs more than the rest: one poll in
+        // SAMPLE_EVERY does.
+        if shared.polls.fetch_add(1, Ordering::Release) % SAMPLE_EVERY == 0 {
+            if let Some(now) = virtual_now() {
+                let ns = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
+                shared.virtual_ns.store(ns, Ordering::Relaxed);
+            }
+        }
         result
     }
 }
 
 /// Looks every [`LOOK_EVERY`] until the run is over, and reports it stuck
-/// once one poll has lasted [`STUCK_AFTER`].
+/// once one poll has lasted [`STUCK_AFTER`], or once polls have gone on
+/// that long with virtual time standing still.
 fn watchdog(shared: &Shared, handler: &Handler) {
-    let mut last = u64::MAX;
-    let mut same = Duration::ZERO;
+    let (mut last, mut same) = (u64::MAX, Duration::ZERO);
+    let (mut last_time, mut frozen) = (u64::MAX, Duration::ZERO);
     while !shared.over.load(Ordering::Relaxed) {
         std::thread::sleep(LOOK_EVERY);
         let polls = shared.polls.load(Ordering::Acquire);
+        let time = shared.virtual_ns.load(Ordering::Relaxed);
         if polls == last && shared.busy.load(Ordering::Acquire) {
             same += LOOK_EVERY;
         } else {
-            (last, same) = (polls, Duration::ZERO);
+            same = Duration::ZERO;
         }
-        if same >= STUCK_AFTER && !shared.over.load(Ordering::Relaxed) {
-            handler(Failure::new(stuck_message(shared)));
-            return;
+        // With this many polls since the last look, one of them read the
+        // clock meanwhile: the time it read is no older than that look.
+        if time == last_time && polls.wrapping_sub(last) >= SAMPLE_EVERY {
+            frozen += LOOK_EVERY;
+        } else {
+            frozen = Duration::ZERO;
         }
+        (last, last_time) = (polls, time);
+        let message = if same >= STUCK_AFTER {
+            stuck_message(shared)
+        } else if frozen >= STUCK_AFTER {
+            frozen_message(shared, time)
+        } else {
+            continue;
+        };
+        if !shared.over.load(Ordering::Relaxed) {
+            handler(Failure::new(message));
+        }
+        return;
     }
+}
+
+/// What the failure says when tasks keep running at one instant.
+fn frozen_message(shared: &Shared, ns: u64) -> String {
+    format!(
+        "stalled: virtual time has stood still at {:.3} s for {} s of wall time while tasks kept running (the last one seen: {}), so no timer can ever fire. Some loop awaits only what is ready at once: tokio::task::yield_now() does not let virtual time move, nor does a channel or lock that is always free; await something that takes time (a sleep, a reply)",
+        Duration::from_nanos(ns).as_secs_f64(),
+        STUCK_AFTER.as_secs(),
+        whose(shared)
+    )
 }
 
 /// What the failure says: whose task, spawned where, and what to do.
 fn stuck_message(shared: &Shared) -> String {
+    format!(
+        "stuck: {} has run for {} s of wall time without awaiting, so virtual time cannot move and nothing else can run. A loop must await something that takes time (a sleep, a reply, a channel); tokio::task::yield_now() does not let virtual time move either. Look for a spin loop, a retry without a pause, or a count gone wrong (a subtraction that wrapped)",
+        whose(shared),
+        STUCK_AFTER.as_secs()
+    )
+}
+
+/// The task the last poll was of: its node, and where it was spawned (or
+/// the RPC it handles).
+fn whose(shared: &Shared) -> String {
     let node = shared.node.load(Ordering::Relaxed);
     let who = if node == THE_TEST {
         "the test's own code".to_string()
@@ -221,8 +276,5 @@ fn stuck_message(shared: &Shared) -> String {
     } else {
         String::new()
     };
-    format!(
-        "stuck: {who}{whence} has run for {} s of wall time without awaiting, so virtual time cannot move and nothing else can run. A loop must await something that takes time (a sleep, a reply, a channel); tokio::task::yield_now() does not let virtual time move either. Look for a spin loop, a retry without a pause, or a count gone wrong (a subtraction that wrapped)",
-        STUCK_AFTER.as_secs()
-    )
+    format!("{who}{whence}")
 }

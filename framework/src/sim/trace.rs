@@ -44,6 +44,19 @@ pub enum EventKind {
     Start { node: Arc<str> },
     /// A node crashed: all its tasks were aborted.
     Crash { node: Arc<str> },
+    /// The harness did something to the world (disconnected a server,
+    /// started a command, ended a check), in words for the log.
+    Step { what: Arc<str> },
+    /// The harness saw a server in a new state: its term (or view) and
+    /// whether it believes it leads there. Recorded only on a change.
+    Observed {
+        node: Arc<str>,
+        term: u64,
+        leads: bool,
+    },
+    /// The harness saw a server apply up to `index` (a command or a
+    /// snapshot).
+    Applied { node: Arc<str>, index: u64 },
 }
 
 /// The ordered events of a run and their running hash.

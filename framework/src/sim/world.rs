@@ -87,6 +87,15 @@ impl World {
         Host::record(&*self.0, kind);
     }
 
+    /// Records a step of the harness (`disconnect(raft-2)`, `one(…) → index
+    /// 7`) in the trace, for the timeline, and in the log, where it sits in
+    /// virtual time among the student's own lines.
+    pub fn step(&self, what: impl Into<Arc<str>>) {
+        let what = what.into();
+        tracing::info!(target: "harness", "{what}");
+        self.record(EventKind::Step { what });
+    }
+
     /// The trace so far.
     pub fn trace(&self) -> MutexGuard<'_, Trace> {
         lock(&self.0.trace)

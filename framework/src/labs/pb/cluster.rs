@@ -79,7 +79,7 @@ impl<V: ViewService, S: PbServer, C: PbClerk> PbCluster<V, S, C> {
         });
         PbCluster {
             world: world.clone(),
-            group: Group::new(&links, "pb", n, |_| (0, false)),
+            group: Group::without_leadership(&links, "pb", n),
             links,
             vs,
             monitor,

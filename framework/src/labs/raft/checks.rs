@@ -8,14 +8,15 @@ use tokio::time::{Instant, sleep};
 
 use super::applied::Shown;
 use super::{Cluster, Raft};
+use crate::ensure;
 use crate::sim::Failure;
 use crate::sync::lock;
-use crate::{ensure, fail};
 
 impl<R: Raft> Cluster<R> {
     /// Election safety (Raft's first guarantee): at most one peer ever leads
     /// a term. Every check looks, at every running peer whether connected
-    /// or not, and remembers who led which term.
+    /// or not, and the group remembers who led which term (a watcher beside
+    /// each peer looks too, between the checks).
     ///
     /// It also checks what every real election leaves behind: a leader of
     /// term `t` won the votes of a majority, and each voter took term `t`
@@ -24,20 +25,15 @@ impl<R: Raft> Cluster<R> {
     /// A leader without such a majority counted a vote that was not cast in
     /// its election (a late reply from an earlier one, say).
     pub fn check_election_safety(&self) -> Result<(), Failure> {
-        let terms: Vec<Option<u64>> = (0..self.n())
-            .map(|i| self.raft(i).map(|raft| raft.state().0))
+        let states: Vec<Option<(u64, bool)>> = (0..self.n())
+            .map(|i| self.raft(i).map(|raft| raft.state()))
             .collect();
-        let mut leaders = self.leaders.borrow_mut();
-        for i in 0..self.n() {
-            let Some(raft) = self.raft(i) else { continue };
-            if let (term, true) = raft.state() {
-                let first = *leaders.entry(term).or_insert(i);
-                ensure!(
-                    first == i,
-                    "term {term} has two leaders: servers {first} and {i} (at most one server may ever lead a term)"
-                );
+        for (i, state) in states.iter().enumerate() {
+            let Some(state) = *state else { continue };
+            self.saw_leadership(i, state)?;
+            if let (term, true) = state {
                 let reached: Vec<usize> = (0..self.n())
-                    .filter(|&j| terms[j].is_none_or(|t| t >= term))
+                    .filter(|&j| states[j].is_none_or(|(t, _)| t >= term))
                     .collect();
                 ensure!(
                     reached.len() > self.n() / 2,
@@ -70,6 +66,7 @@ impl<R: Raft> Cluster<R> {
     /// returns the leader of the highest term seen.
     pub async fn check_one_leader(&self) -> Result<usize, Failure> {
         let mut rng = self.world().rng();
+        let began = self.world().now();
         for _ in 0..10 {
             sleep(Duration::from_millis(rng.random_range(450..550))).await;
             self.check_election_safety()?;
@@ -88,14 +85,19 @@ impl<R: Raft> Cluster<R> {
                     peers.len()
                 );
             }
-            if let Some((_, peers)) = leaders.last_key_value() {
+            if let Some((term, peers)) = leaders.last_key_value() {
+                self.world().step(format!(
+                    "check_one_leader: raft-{} leads term {term}",
+                    peers[0]
+                ));
                 return Ok(peers[0]);
             }
         }
-        fail!(
+        Err(Failure::new(format!(
             "expected one leader, got none (waited about 5 s among connected servers {:?})",
             self.connected_peers()
-        )
+        ))
+        .first_seen(began, "check_one_leader began to wait for a leader"))
     }
 
     /// The connected peers, for messages.
@@ -192,6 +194,11 @@ impl<R: Raft> Cluster<R> {
         let limits = self.limits;
         let started = Instant::now();
         let mut last_attempt = String::from("no connected server accepted it as leader");
+        let mut first_sign = (
+            self.world().now(),
+            format!("one({}) began looking for a leader", Shown(command)),
+        );
+        let mut started_once = false;
         while started.elapsed() < limits.agreement {
             let mut index = None;
             for _ in 0..self.n() {
@@ -201,7 +208,15 @@ impl<R: Raft> Cluster<R> {
                     continue;
                 }
                 if let Some(raft) = self.raft(i) {
-                    if let Some((idx, _term)) = raft.start(command.to_vec()) {
+                    if let Some((idx, term)) = raft.start(command.to_vec()) {
+                        let what = format!(
+                            "one({}): start at raft-{i} -> index {idx}, term {term}",
+                            Shown(command)
+                        );
+                        if !started_once {
+                            (started_once, first_sign) = (true, (self.world().now(), what.clone()));
+                        }
+                        self.world().step(what);
                         index = Some((i, idx));
                         break;
                     }
@@ -215,6 +230,10 @@ impl<R: Raft> Cluster<R> {
             while attempt.elapsed() < limits.agreement_try {
                 let (count, applied) = self.n_committed(index)?;
                 if count > 0 && count >= expected && applied.as_deref() == Some(command) {
+                    self.world().step(format!(
+                        "one({}): committed at index {index} by {count} servers",
+                        Shown(command)
+                    ));
                     return Ok(index);
                 }
                 sleep(Duration::from_millis(20)).await;
@@ -230,16 +249,19 @@ impl<R: Raft> Cluster<R> {
                     limits.agreement_try
                 ),
             };
-            ensure!(
-                retry,
-                "one({}) failed to reach agreement: {last_attempt}",
-                Shown(command)
-            );
+            if !retry {
+                return Err(Failure::new(format!(
+                    "one({}) failed to reach agreement: {last_attempt}",
+                    Shown(command)
+                ))
+                .first_seen(first_sign.0, first_sign.1));
+            }
         }
-        fail!(
+        Err(Failure::new(format!(
             "one({}) failed to reach agreement within {:?}: {last_attempt}",
             Shown(command),
             limits.agreement
-        )
+        ))
+        .first_seen(first_sign.0, first_sign.1))
     }
 }

@@ -1,8 +1,7 @@
 //! A cluster of Raft peers under the harness's control: start, crash,
 //! connect and disconnect peers, and watch what they apply.
 
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::cell::Cell;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,8 +9,9 @@ use std::time::Duration;
 use super::applied::Applied;
 use super::{ApplyMsg, ApplyReceiver, Raft, apply_channel};
 use crate::labs::group::Group;
+use crate::labs::leaders::Leaders;
 use crate::labs::links::Links;
-use crate::sim::{Failure, World};
+use crate::sim::{EventKind, Failure, World};
 use crate::sync::lock;
 
 /// The harness's time limits, all in virtual time (the classic values are
@@ -66,8 +66,6 @@ pub struct Cluster<R: Raft> {
     pub(crate) applied: Arc<Mutex<Applied>>,
     /// Where `one()` starts looking for a leader next (round robin).
     pub(crate) next_start: Cell<usize>,
-    /// Who has been seen leading each term (election safety: one at most).
-    pub(crate) leaders: RefCell<BTreeMap<u64, usize>>,
 }
 
 impl<R: Raft> Deref for Cluster<R> {
@@ -98,7 +96,6 @@ impl<R: Raft> Cluster<R> {
             group: Group::new(&Links::new(world), "raft", n, R::state),
             applied: Arc::new(Mutex::new(Applied::new(n))),
             next_start: Cell::new(0),
-            leaders: RefCell::new(BTreeMap::new()),
         };
         for i in 0..n {
             cluster.start(i);
@@ -142,7 +139,7 @@ impl<R: Raft> Cluster<R> {
                 raft.clone(),
                 apply_rx,
                 self.applied.clone(),
-                self.world.clone(),
+                self.group.leaders().clone(),
             ));
             let services = vec![raft.service()];
             (raft, services)
@@ -184,9 +181,24 @@ async fn consume_applies<R: Raft>(
     raft: Arc<R>,
     mut rx: ApplyReceiver,
     applied: Arc<Mutex<Applied>>,
-    world: World,
+    leaders: Leaders,
 ) {
+    let world = leaders.world().clone();
+    let me: Arc<str> = format!("raft-{i}").into();
     while let Some(msg) = rx.recv().await {
+        // A look at the peer at every apply, so that the picture of who
+        // led when is right up to a failure the apply itself reveals.
+        if let Err(failure) = leaders.saw(i, raft.state()) {
+            world.fail(failure);
+            return;
+        }
+        let index = match &msg {
+            ApplyMsg::Command { index, .. } | ApplyMsg::Snapshot { index, .. } => *index,
+        };
+        world.record(EventKind::Applied {
+            node: me.clone(),
+            index,
+        });
         let mut snapshot_due = None;
         let checked = {
             let mut applied = lock(&applied);
