@@ -73,7 +73,7 @@ fn bad_input_of_every_kind_exits_2_with_a_message() {
 
     let selector = grader(&["run", "config/raft_lab_test.yml", "--test", "99"]);
     assert_eq!(selector.status.code(), Some(2));
-    assert!(text(&selector.stderr).contains("no test matches '99' (tests are numbered 1 to 35)"));
+    assert!(text(&selector.stderr).contains("no test matches '99' (tests are numbered 1 to 36)"));
 
     let lab = grader(&["kinds", "paxos"]);
     assert_eq!(lab.status.code(), Some(2));
@@ -87,7 +87,7 @@ fn list_shows_the_suite() {
     let stdout = text(&out.stdout);
     assert!(
         stdout.starts_with(
-            "config/raft_lab_test.yml: lab raft, 35 tests, 125 points, 3 seeds per test, fresh each run\n"
+            "config/raft_lab_test.yml: lab raft, 36 tests, 129 points, 3 seeds per test, fresh each run\n"
         ),
         "{stdout}"
     );
@@ -127,7 +127,7 @@ fn a_run_prints_the_labs_lines_and_writes_a_json_report() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "config/raft_lab_test.yml: 2 of 35 tests, 1 seed each, seed 11 (from --seed)"
+        "config/raft_lab_test.yml: 2 of 36 tests, 1 seed each, seed 11 (from --seed)"
     );
     assert_eq!(lines[1], "TEST 1: Initial election");
     assert!(lines[2].starts_with("TEST 1 Passed  (virtual "), "{stdout}");

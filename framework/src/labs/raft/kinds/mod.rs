@@ -68,6 +68,8 @@ lab_kinds! {
         "an AppendEntries success held until its leader leads again with a rewritten log must not count";
     "stale_append_request" => stale::stale_append_request, P3,
         "an older, shorter AppendEntries after a longer one must not drop acknowledged entries";
+    "stale_append_below_snapshot" => stale::stale_append_below_snapshot, P3,
+        "an AppendEntries held until the follower has snapshotted past its prevLogIndex must lose nothing";
     "snapshot" => snapshots::snapshot, P3_SNAPSHOT,
         "snapshots every 10 entries; lagging peers catch up";
     "snapshot_all_crash" => snapshots::snapshot_all_crash, P3_UNRELIABLE_ROUNDS,

@@ -328,3 +328,145 @@ pub async fn stale_append_request<R: Raft>(env: TestEnv) -> Result<(), Failure> 
     );
     finish(&c, &[], 3).await
 }
+
+/// An AppendEntries that reaches a follower after the follower has
+/// snapshotted past its prevLogIndex must harm nothing: the part its
+/// snapshot covers is committed, so it is skipped; the entries after the
+/// snapshot point are matched as usual; nothing the follower holds beyond
+/// the request is dropped. Three servers, snapshots every 10 entries (the
+/// indices are those of a run whose commands all commit at the first
+/// try); `g` is cut off, so that leader `l` commits with follower `f`
+/// alone.
+///
+/// 1. The first two requests to `f` carrying entries (2–13, started at
+///    once) are held; `l` sends them again, `f` stores them, and `l` and
+///    `f` commit up to index 16: `f`'s snapshot is at 9, its log holds
+///    10–16.
+/// 2. The first held request is released: its prevLogIndex (1) is below
+///    `f`'s snapshot, some of its entries are covered by it and the rest
+///    are in `f`'s log. `f` must still commit and apply index 17 as `l`
+///    does.
+/// 3. `l` and `f` commit up to index 22 (`f`'s snapshot is now at 19) and
+///    the second held request, all of whose entries `f`'s snapshot now
+///    covers, is released; nothing else from `l` reaches `f`. Then `l` is
+///    cut off and `g` rejoins: `f`, the only server whose log can win,
+///    must still hold indices 20–22, and put its first command at 23.
+/// 4. Once that has committed, `f` crashes and restarts, everyone is
+///    connected again, and all must agree on one more command.
+pub async fn stale_append_below_snapshot<R: Raft>(env: TestEnv) -> Result<(), Failure> {
+    let c = cluster::<R>(&env, false, ApplyMode::Snapshots);
+    let (n, et) = (c.n(), c.limits.election);
+    ensure!(n == 3, "this scenario needs 3 servers, not {n}");
+    c.one(cmd(1), n, true).await?;
+    let l = c.check_one_leader().await?;
+    let t = term_of(&c, l);
+    let (f, g) = ((l + 1) % n, (l + 2) % n);
+    let net = c.world().net();
+    let not_set_up = |what: String| {
+        env.world.warn(format!(
+            "{what}; the late AppendEntries below the follower's snapshot was not checked"
+        ))
+    };
+    let entries_to_f = || {
+        Hold::requests()
+            .from(&c.name(l))
+            .to(&c.name(f))
+            .at_least(BIG)
+            .first(1)
+    };
+
+    // 1. Twelve entries at once, then the first two requests carrying any
+    // of them are held: l must send a third before f has any.
+    c.disconnect(g);
+    let first = net.hold(entries_to_f());
+    let started = start_all(&c, l, (2..=13).map(big_cmd))?;
+    let caught = started.is_some() && first.caught_within(1, et).await;
+    let second = net.hold(entries_to_f());
+    let caught = caught && second.caught_within(1, et).await;
+    let Some((2, 13)) = started.filter(|_| caught) else {
+        not_set_up(format!(
+            "leader {l} of term {t} did not take commands at indices 2..=13 and send server {f} two requests carrying them within {et:?} each"
+        ));
+        return finish(&c, &[&first, &second], 100).await;
+    };
+    let mut last = 13;
+    for x in 14..=16 {
+        last = c.one(cmd(x), 2, true).await?;
+    }
+    if last != 16 || c.leadership(l) != Some((t, true)) || term_of(&c, f) != t {
+        not_set_up(format!(
+            "leader {l} did not commit indices 14..=16 in term {t} with server {f}, or one of them left term {t}, while two requests carrying entries to server {f} were held"
+        ));
+        return finish(&c, &[&first, &second], 100).await;
+    }
+
+    // 2. f has snapshotted at 9 and holds 10–16; the request that starts
+    // at 1 arrives.
+    first.release();
+    sleep(settle(&c)).await;
+    let index = c.one(cmd(17), 2, true).await.map_err(|e| {
+        Failure::new(format!(
+            "{} (just after an AppendEntries from leader {l} whose prevLogIndex lies below server {f}'s snapshot at index 9 arrived late, while server {f}'s log held indices 10..=16 and server {g} was cut off: the part a snapshot covers must be skipped and the rest matched as usual)",
+            e.message()
+        ))
+    })?;
+    ensure!(
+        index == 17,
+        "after an AppendEntries below its snapshot arrived late, leader {l} put a command at index {index} right after committing index 16"
+    );
+    for x in 18..=22 {
+        last = c.one(cmd(x), 2, true).await?;
+    }
+    if last != 22 || c.leadership(l) != Some((t, true)) || term_of(&c, f) != t {
+        not_set_up(format!(
+            "leader {l} did not commit indices 18..=22 in term {t} with server {f}, or one of them left term {t}"
+        ));
+        return finish(&c, &[&second], 100).await;
+    }
+
+    // 3. f has snapshotted at 19 and holds 20–22; the other request, all
+    // of whose entries the snapshot covers, arrives, and nothing after it
+    // can repair what f does with it.
+    let later = net.hold(Hold::requests().from(&c.name(l)).to(&c.name(f)));
+    second.release();
+    sleep(settle(&c)).await;
+    c.disconnect(l);
+    later.discard();
+    c.connect(g);
+    let leader = c.check_one_leader().await?;
+    ensure!(
+        leader == f,
+        "server {leader} won an election though its log lacks indices 2..=22, committed, which server {f} has (after an AppendEntries below server {f}'s snapshot arrived late)"
+    );
+    let term = term_of(&c, f);
+    let Some(index) = try_start(&c, f, cmd(23)) else {
+        not_set_up(format!(
+            "server {f} stepped down from term {term} before it was given a command"
+        ));
+        return finish(&c, &[], 100).await;
+    };
+    ensure!(
+        index > last,
+        "after an AppendEntries below its snapshot arrived late, server {f} lost entries it had acknowledged: leader {l} committed indices 2..=22 in term {t} on server {f}'s acknowledgement (server {g} was cut off), server {f} had snapshotted at index 19 and held indices 20..=22, yet as leader of term {term} it put a new command at index {index}. When a request's prevLogIndex is below the snapshot, the part the snapshot covers must be skipped and the log past the snapshot kept, not cut or replaced"
+    );
+    ensure!(
+        index == last + 1,
+        "after an AppendEntries below its snapshot arrived late, server {f} holds entries past index {last} that no leader sent it there: leader {l}'s log ended at index {last}, yet as leader of term {term} server {f} put a new command at index {index}. The entries of a request that the snapshot covers must be dropped from it, not stored from the snapshot point on: each entry belongs at prevLogIndex + 1 + its position in the request"
+    );
+    // 4. Once f has committed it with g, f restarts from what it saved
+    // (its snapshot at 19 and the log after it), and everyone agrees on
+    // one more command.
+    let wait = c.limits.agreement;
+    ensure!(
+        applied_by(&c, index, 2, wait).await?,
+        "server {f}, leader of term {term}, did not commit index {index} with server {g} within {wait:?} (after an AppendEntries below its snapshot arrived late)"
+    );
+    c.crash(f);
+    c.start(f);
+    finish(&c, &[], 24).await.map_err(|e| {
+        Failure::new(format!(
+            "{} (server {f} had been crashed and restarted after an AppendEntries below its snapshot arrived late: it must recover from its saved state and snapshot)",
+            e.message()
+        ))
+    })
+}
