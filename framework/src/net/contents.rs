@@ -52,13 +52,22 @@ fn read<T: Serialize + DeserializeOwned>(bytes: &[u8]) -> Option<String> {
 
 /// The latest messages' bytes, by RPC number and leg, and the readers of
 /// every method a server on the network hosted.
+///
+/// Keeping is a push at the back (and a pop at the front past the budget):
+/// every delivered message pays for it, so the index that finds one is
+/// made only when a failure's timeline asks ([`Contents::index`]).
 #[derive(Default)]
 pub struct Contents {
-    kept: BTreeMap<(u64, bool), Vec<u8>>,
-    /// What `kept` holds, oldest first, so the oldest go first.
-    order: VecDeque<(u64, bool)>,
+    /// (RPC number, reply or not, bytes), oldest first.
+    kept: VecDeque<(u64, bool, Vec<u8>)>,
     bytes: usize,
     readers: BTreeMap<&'static str, Readers>,
+}
+
+/// The kept messages by RPC number and leg (see [`Contents::index`]).
+pub struct Index<'a> {
+    contents: &'a Contents,
+    at: BTreeMap<(u64, bool), &'a [u8]>,
 }
 
 impl std::fmt::Debug for Contents {
@@ -74,20 +83,13 @@ impl Contents {
     /// Keeps the bytes of RPC `rpc`'s `leg`, forgetting the oldest messages
     /// while more than [`BUDGET`] bytes are kept.
     pub(crate) fn keep(&mut self, rpc: u64, leg: Leg, bytes: Vec<u8>) {
-        let key = (rpc, leg == Leg::Reply);
         self.bytes += bytes.len();
-        if let Some(old) = self.kept.insert(key, bytes) {
-            self.bytes -= old.len();
-        } else {
-            self.order.push_back(key);
-        }
+        self.kept.push_back((rpc, leg == Leg::Reply, bytes));
         while self.bytes > BUDGET {
-            let Some(oldest) = self.order.pop_front() else {
+            let Some((_, _, old)) = self.kept.pop_front() else {
                 break;
             };
-            if let Some(old) = self.kept.remove(&oldest) {
-                self.bytes -= old.len();
-            }
+            self.bytes -= old.len();
         }
     }
 
@@ -96,12 +98,26 @@ impl Contents {
         self.readers.insert(method, readers);
     }
 
+    /// The kept messages, found by RPC number and leg.
+    pub fn index(&self) -> Index<'_> {
+        Index {
+            contents: self,
+            at: self
+                .kept
+                .iter()
+                .map(|(rpc, reply, bytes)| ((*rpc, *reply), &bytes[..]))
+                .collect(),
+        }
+    }
+}
+
+impl Index<'_> {
     /// What RPC `rpc` (a call of `method`) said on its `leg`, as JSON cut
     /// to a readable length; `None` if its bytes are no longer kept (or
     /// never arrived) or the method is unknown.
     pub fn describe(&self, rpc: u64, leg: Leg, method: &str) -> Option<String> {
-        let bytes = self.kept.get(&(rpc, leg == Leg::Reply))?;
-        let readers = self.readers.get(method)?;
+        let bytes = self.at.get(&(rpc, leg == Leg::Reply))?;
+        let readers = self.contents.readers.get(method)?;
         let read = match leg {
             Leg::Request => readers.request,
             Leg::Reply => readers.reply,
@@ -138,14 +154,14 @@ mod tests {
         let mut contents = Contents::default();
         contents.learn("Raft.RequestVote", Readers::of::<Vote, Vote>());
         contents.keep(7, Leg::Reply, bytes(3));
+        let index = contents.index();
+        let read = |leg, method| index.describe(7, leg, method);
         assert_eq!(
-            contents
-                .describe(7, Leg::Reply, "Raft.RequestVote")
-                .as_deref(),
+            read(Leg::Reply, "Raft.RequestVote").as_deref(),
             Some(r#"{"term":3,"granted":true}"#)
         );
-        assert_eq!(contents.describe(7, Leg::Request, "Raft.RequestVote"), None);
-        assert_eq!(contents.describe(7, Leg::Reply, "Raft.Unknown"), None);
+        assert_eq!(read(Leg::Request, "Raft.RequestVote"), None);
+        assert_eq!(read(Leg::Reply, "Raft.Unknown"), None);
     }
 
     #[test]
@@ -158,10 +174,11 @@ mod tests {
         }
         contents.keep(4, Leg::Request, bytes(9));
         assert!(contents.bytes <= BUDGET);
-        assert!(!contents.kept.contains_key(&(0, false)), "the oldest went");
-        assert!(contents.kept.contains_key(&(3, false)));
+        let index = contents.index();
+        assert!(!index.at.contains_key(&(0, false)), "the oldest went");
+        assert!(index.at.contains_key(&(3, false)));
         assert!(
-            contents
+            index
                 .describe(4, Leg::Request, "Raft.RequestVote")
                 .is_some()
         );

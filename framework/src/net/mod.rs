@@ -53,7 +53,7 @@ mod server;
 mod service;
 mod stall;
 
-pub use contents::Contents;
+pub use contents::{Contents, Index};
 pub use end::{ClientEnd, RpcError};
 pub use faults::Faults;
 pub use hold::{Held, Hold, Leg};

@@ -264,6 +264,7 @@ pub(super) fn build(events: &[Event], contents: &Contents, story: &Story) -> Mod
 /// Fills in what the messages said, the latest first, within
 /// [`CONTENTS_BUDGET`].
 fn describe(model: &mut Model, contents: &Contents) {
+    let contents = contents.index();
     let mut left = CONTENTS_BUDGET;
     for rpc in model.rpcs.iter_mut().rev() {
         let method = model.methods[rpc.m];
