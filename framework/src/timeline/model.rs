@@ -28,6 +28,8 @@ pub(super) struct Model {
     failure: Option<MarkAt>,
     first_sign: Option<MarkAt>,
     lanes: Vec<String>,
+    /// How many of the lanes, the first ones, are servers.
+    servers: usize,
     methods: Vec<&'static str>,
     /// Each row's virtual time, in milliseconds.
     times: Vec<f64>,
@@ -106,7 +108,7 @@ struct Applied {
 }
 
 pub(super) fn build(events: &[Event], contents: &Contents, story: &Story) -> Model {
-    let lanes = lanes(events);
+    let (lanes, servers) = lanes(events);
     let lane: BTreeMap<&str, usize> = lanes
         .iter()
         .enumerate()
@@ -118,6 +120,7 @@ pub(super) fn build(events: &[Event], contents: &Contents, story: &Story) -> Mod
         failure: None,
         first_sign: None,
         lanes: lanes.iter().map(|name| name.to_string()).collect(),
+        servers,
         methods: Vec::new(),
         times: Vec::new(),
         kinds: Vec::new(),
@@ -290,8 +293,9 @@ fn ms(at: std::time::Duration) -> f64 {
 
 /// Every node the events name: servers first (the nodes that are called,
 /// or whose state the harness watched), then the nodes that only call
-/// (clients), each in natural order (`kv-2` before `kv-10`).
-fn lanes(events: &[Event]) -> Vec<Arc<str>> {
+/// (clients), each in natural order (`kv-2` before `kv-10`); and how many
+/// are servers.
+fn lanes(events: &[Event]) -> (Vec<Arc<str>>, usize) {
     let mut servers = std::collections::BTreeSet::new();
     let mut all = BTreeMap::new();
     for event in events {
@@ -314,8 +318,9 @@ fn lanes(events: &[Event]) -> Vec<Arc<str>> {
     }
     let (mut first, mut then): (Vec<_>, Vec<_>) =
         all.into_values().partition(|name| servers.contains(name));
+    let servers = first.len();
     first.append(&mut then);
-    first
+    (first, servers)
 }
 
 /// A name's sort key: its text with its trailing number read as a number

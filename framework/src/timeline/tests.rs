@@ -96,6 +96,7 @@ fn the_page_embeds_every_event_with_servers_first_in_natural_order() {
         d["lanes"],
         serde_json::json!(["raft-2", "raft-10", "client-0"])
     );
+    assert_eq!(d["servers"], 2, "the callee and the watched node");
     // Every event takes a row but the observation, which holds from the next.
     assert_eq!(d["times"].as_array().unwrap().len(), 9);
     assert_eq!(d["states"][0]["row"], 3);

@@ -407,6 +407,17 @@ function setUp() {
     " RPCs, " + D.lanes.length + " nodes, " + secs(D.end) + " of virtual time" +
     (D.first_sign ? "; first sign at " + secs(D.first_sign.t) + ": " + D.first_sign.text : "");
   const nodes = document.getElementById("node-filter");
+  if (D.servers < D.lanes.length) {
+    // With many clients, the servers alone are often the story.
+    const only = document.createElement("button");
+    only.textContent = "servers only";
+    only.onclick = () => {
+      nodes.querySelectorAll("input").forEach((box, i) => { box.checked = i < D.servers; });
+      laneShown.forEach((_, i) => { laneShown[i] = i < D.servers; });
+      resize();
+    };
+    nodes.append(only, " ");
+  }
   D.lanes.forEach((name, i) => checkbox(nodes, name, (on) => { laneShown[i] = on; }));
   const methods = document.getElementById("method-filter");
   D.methods.forEach((name, i) => checkbox(methods, short(name), (on) => { methodShown[i] = on; }));
