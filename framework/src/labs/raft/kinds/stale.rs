@@ -85,6 +85,29 @@ async fn applied_by<R: Raft>(
     Ok(c.n_committed(index)?.0 >= n)
 }
 
+/// Cuts leader `l` off and brings `g` back, so that `f`, the only server
+/// that holds the committed indices `first..=last`, must win the election
+/// (`after` says what happened before, for the failure); then gives `f`
+/// the command `cmd(x)`. Returns `f`'s term and the command's index, or
+/// `None` if `f` stepped down before it took the command.
+async fn hand_over<R: Raft>(
+    c: &Cluster<R>,
+    [l, f, g]: [usize; 3],
+    (first, last): (u64, u64),
+    x: u64,
+    after: &str,
+) -> Result<Option<(u64, u64)>, Failure> {
+    c.disconnect(l);
+    c.connect(g);
+    let leader = c.check_one_leader().await?;
+    ensure!(
+        leader == f,
+        "server {leader} won an election though its log lacks indices {first}..={last}, committed, which server {f} has{after}"
+    );
+    let term = term_of(c, f);
+    Ok(try_start(c, f, cmd(x)).map(|index| (term, index)))
+}
+
 /// The end of every path through a scenario, checked or not: what is held
 /// is lost, everyone is connected again, and the cluster must still agree
 /// on a new command, `cmd(x)`.
@@ -308,17 +331,9 @@ pub async fn stale_append_request<R: Raft>(env: TestEnv) -> Result<(), Failure> 
     // The request was already across the wire: it reaches f's handler at
     // once. Cut l off before it can repair what f may have lost.
     sleep(settle(&c)).await;
-    c.disconnect(l);
-    c.connect(g);
-    let leader = c.check_one_leader().await?;
-    ensure!(
-        leader == f,
-        "server {leader} won an election though its log lacks indices {first}..={last}, committed, which server {f} has"
-    );
-    let term = term_of(&c, f);
-    let Some(index) = try_start(&c, f, cmd(2)) else {
+    let Some((term, index)) = hand_over(&c, [l, f, g], (first, last), 2, "").await? else {
         not_set_up(format!(
-            "server {f} stepped down from term {term} before it was given a command"
+            "server {f} stepped down before it was given a command"
         ));
         return finish(&c, &[], 100).await;
     };
@@ -430,18 +445,11 @@ pub async fn stale_append_below_snapshot<R: Raft>(env: TestEnv) -> Result<(), Fa
     let later = net.hold(Hold::requests().from(&c.name(l)).to(&c.name(f)));
     second.release();
     sleep(settle(&c)).await;
-    c.disconnect(l);
     later.discard();
-    c.connect(g);
-    let leader = c.check_one_leader().await?;
-    ensure!(
-        leader == f,
-        "server {leader} won an election though its log lacks indices 2..=22, committed, which server {f} has (after an AppendEntries below server {f}'s snapshot arrived late)"
-    );
-    let term = term_of(&c, f);
-    let Some(index) = try_start(&c, f, cmd(23)) else {
+    let after = format!(" (after an AppendEntries below server {f}'s snapshot arrived late)");
+    let Some((term, index)) = hand_over(&c, [l, f, g], (2, 22), 23, &after).await? else {
         not_set_up(format!(
-            "server {f} stepped down from term {term} before it was given a command"
+            "server {f} stepped down before it was given a command"
         ));
         return finish(&c, &[], 100).await;
     };
