@@ -47,6 +47,9 @@ const WITH_OPS: &[ParamSpec] = &[
     CHECK_STEPS.spec(),
     FAIL_ON_UNKNOWN.spec(),
 ];
+/// The one-key appends check their history directly (see
+/// `unreliable_one_key`), with no checker and no operation limit.
+const ONE_KEY: &[ParamSpec] = &[servers(5), CLIENTS.spec(), OPS.spec(), max_raft_state(1000)];
 const SPEED: &[ParamSpec] = &[
     servers(3),
     OPS.with_default(1000).spec(),
@@ -80,7 +83,7 @@ lab_kinds! {
         "a snapshot that covers a cut-off leader's waiting handlers must not answer them with success";
     "unreliable_progress" => scenarios::unreliable_progress, WITH_OPS,
         "one client progresses on an unreliable network";
-    "unreliable_one_key" => scenarios::unreliable_one_key, WITH_OPS,
+    "unreliable_one_key" => scenarios::unreliable_one_key, ONE_KEY,
         "concurrent appends to one key on an unreliable network";
     "one_partition" => scenarios::one_partition, SCRIPTED,
         "progress in the majority, none in the minority, completion after healing";
