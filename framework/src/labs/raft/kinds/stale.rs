@@ -85,6 +85,16 @@ async fn applied_by<R: Raft>(
     Ok(c.n_committed(index)?.0 >= n)
 }
 
+/// The start of the three-server scenarios: a first command committed,
+/// then the leader `l`, its term, and the other two servers, `f` and `g`.
+async fn leader_and_two<R: Raft>(c: &Cluster<R>) -> Result<(usize, u64, usize, usize), Failure> {
+    let n = c.n();
+    ensure!(n == 3, "this scenario needs 3 servers, not {n}");
+    c.one(cmd(1), n, true).await?;
+    let l = c.check_one_leader().await?;
+    Ok((l, term_of(c, l), (l + 1) % n, (l + 2) % n))
+}
+
 /// Cuts leader `l` off and brings `g` back, so that `f`, the only server
 /// that holds the committed indices `first..=last`, must win the election
 /// (`after` says what happened before, for the failure); then gives `f`
@@ -269,12 +279,8 @@ pub async fn stale_append_reply<R: Raft>(env: TestEnv) -> Result<(), Failure> {
 /// indices 2–6, and put its first command at index 7.
 pub async fn stale_append_request<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<R>(&env, false, ApplyMode::Plain);
-    let (n, et) = (c.n(), c.limits.election);
-    ensure!(n == 3, "this scenario needs 3 servers, not {n}");
-    c.one(cmd(1), n, true).await?;
-    let l = c.check_one_leader().await?;
-    let t = term_of(&c, l);
-    let (f, g) = ((l + 1) % n, (l + 2) % n);
+    let et = c.limits.election;
+    let (l, t, f, g) = leader_and_two(&c).await?;
     let net = c.world().net();
     let not_set_up = |what: String| {
         env.world.warn(format!(
@@ -370,12 +376,8 @@ pub async fn stale_append_request<R: Raft>(env: TestEnv) -> Result<(), Failure> 
 ///    connected again, and all must agree on one more command.
 pub async fn stale_append_below_snapshot<R: Raft>(env: TestEnv) -> Result<(), Failure> {
     let c = cluster::<R>(&env, false, ApplyMode::Snapshots);
-    let (n, et) = (c.n(), c.limits.election);
-    ensure!(n == 3, "this scenario needs 3 servers, not {n}");
-    c.one(cmd(1), n, true).await?;
-    let l = c.check_one_leader().await?;
-    let t = term_of(&c, l);
-    let (f, g) = ((l + 1) % n, (l + 2) % n);
+    let et = c.limits.election;
+    let (l, t, f, g) = leader_and_two(&c).await?;
     let net = c.world().net();
     let not_set_up = |what: String| {
         env.world.warn(format!(
