@@ -361,7 +361,8 @@ impl<T> Group<T> {
     }
 
     /// What the harness has seen of the group's leadership, for a lab's
-    /// own tasks that look at its servers (the Raft lab's appliers).
+    /// own looks at its servers (the Raft lab's checks and appliers, which
+    /// read `state()` themselves).
     pub(crate) fn leaders(&self) -> &Leaders {
         &self.leaders
     }
@@ -370,13 +371,6 @@ impl<T> Group<T> {
     /// second leader of a term what the scenario was (`None` once over).
     pub fn explain_leaders(&self, context: Option<String>) {
         self.leaders.explain(context);
-    }
-
-    /// Notes server `i`'s leadership as read by a lab's own checks (the
-    /// Raft harness reads `state()` itself); fails on a second leader of
-    /// its term.
-    pub(crate) fn saw_leadership(&self, i: usize, state: (u64, bool)) -> Result<(), Failure> {
-        self.leaders.saw(i, state)
     }
 
     /// Whether server `i` is up and believes it leads.

@@ -30,7 +30,7 @@ impl<R: Raft> Cluster<R> {
             .collect();
         for (i, state) in states.iter().enumerate() {
             let Some(state) = *state else { continue };
-            self.saw_leadership(i, state)?;
+            self.leaders().saw(i, state)?;
             if let (term, true) = state {
                 let reached: Vec<usize> = (0..self.n())
                     .filter(|&j| states[j].is_none_or(|(t, _)| t >= term))
